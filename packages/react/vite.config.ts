@@ -1,0 +1,3 @@
+import { library } from '../../vite.config.ts';
+
+export default library(import.meta.url, { index: 'src/index.ts' });

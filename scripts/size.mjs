@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// `pnpm size`: prints the gzip size of every entry point and of the CDN folder, and fails over budget.
+// Budgets live in size.config.json. Run after `pnpm build`.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { build } from 'vite';
+
+const root = new URL('..', import.meta.url).pathname;
+const config = JSON.parse(readFileSync(join(root, 'size.config.json'), 'utf8'));
+
+const gz = (/** @type {string | Uint8Array} */ code) => gzipSync(code, { level: 9 }).length;
+
+/** Bundles and minifies one npm entry with its dependencies, as an app's bundler would, in memory. */
+async function bundled(/** @type {string} */ file, /** @type {string[]} */ ignore) {
+  const result = /** @type {any} */ (
+    await build({
+      configFile: false,
+      logLevel: 'silent',
+      resolve: { conditions: ['module', 'browser', 'production', 'default'] },
+      build: {
+        write: false,
+        minify: true,
+        target: 'es2022',
+        lib: { entry: join(root, file), formats: ['es'], fileName: 'entry' },
+        rolldownOptions: { external: (id) => ignore.some((dep) => id === dep || id.startsWith(`${dep}/`)) },
+      },
+    })
+  );
+  const outputs = (Array.isArray(result) ? result : [result]).flatMap((r) => r.output);
+  return outputs.filter((o) => o.type === 'chunk').reduce((sum, chunk) => sum + gz(chunk.code), 0);
+}
+
+/** @type {{ name: string, bytes: number, limit: number | null }[]} */
+const rows = [];
+for (const entry of config.npm)
+  rows.push({ name: entry.name, bytes: await bundled(entry.file, entry.ignore ?? []), limit: entry.limit });
+for (const entry of config.files)
+  rows.push({ name: entry.name, bytes: gz(readFileSync(join(root, entry.file))), limit: entry.limit });
+for (const folder of config.folders) {
+  const dir = join(root, folder.dir);
+  const files = readdirSync(dir).filter((f) => f.endsWith('.js'));
+  for (const f of files)
+    if (!config.files.some((/** @type {{ file: string }} */ e) => e.file === join(folder.dir, f)))
+      rows.push({ name: `cdn: ${f} (lazy)`, bytes: gz(readFileSync(join(dir, f))), limit: null });
+  rows.push({
+    name: folder.name,
+    bytes: files.reduce((s, f) => s + gz(readFileSync(join(dir, f))), 0),
+    limit: folder.limit,
+  });
+}
+
+const kb = (/** @type {number} */ n) => `${(n / 1024).toFixed(2)} KB`;
+const width = Math.max(...rows.map((r) => r.name.length));
+console.log(`${'entry'.padEnd(width)}  ${'gzip'.padStart(9)}  ${'budget'.padStart(9)}  status`);
+let over = 0;
+for (const r of rows) {
+  const ok = r.limit === null || r.bytes <= r.limit;
+  if (!ok) over++;
+  const status = r.limit === null ? '' : ok ? `ok (${Math.round((100 * r.bytes) / r.limit)}%)` : 'OVER BUDGET';
+  console.log(
+    `${r.name.padEnd(width)}  ${kb(r.bytes).padStart(9)}  ${(r.limit === null ? '—' : kb(r.limit)).padStart(9)}  ${status}`,
+  );
+}
+if (over) {
+  console.error(`\n${over} entr${over === 1 ? 'y is' : 'ies are'} over budget (size.config.json).`);
+  process.exit(1);
+}

@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+// `pnpm test`: everything CI checks, in one command, ending with one plain line "N passed, N failed".
+// Steps run in order; a failing step is reported and the rest still run, so one run shows every problem.
+import { spawn } from 'node:child_process';
+import { findChromium } from './ensure-chromium.mjs';
+
+const pnpm = process.env.npm_execpath
+  ? [process.execPath, process.env.npm_execpath]
+  : ['npx', '-y', `pnpm@${process.env.npm_package_packageManager?.split('@')[1] ?? '10.34.9'}`];
+
+/** @type {[label: string, args: string[]][]} */
+const STEPS = [
+  ['build', ['-r', 'build']],
+  ['typecheck', ['typecheck']],
+  ['lint', ['lint']],
+  ['size', ['size']],
+  ['docs', ['run', 'docs']], // `pnpm docs` is npm's "open the homepage": run the script by name
+  ['changesets', ['exec', 'changeset', 'status']],
+  ['node tests', ['-r', '--no-bail', '--workspace-concurrency=1', 'test']],
+  ['browser tests', ['exec', 'web-test-runner']],
+];
+
+/** Runs one step, streaming its output, and returns its exit code and what it printed. */
+/** @param {string[]} args @returns {Promise<{ code: number, out: string }>} */
+function run(args) {
+  return new Promise((resolve) => {
+    const [cmd = 'npx', ...rest] = pnpm;
+    const child = spawn(cmd, [...rest, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    let out = '';
+    for (const stream of [child.stdout, child.stderr]) {
+      stream.on('data', (/** @type {Buffer} */ chunk) => {
+        out += chunk;
+        (stream === child.stdout ? process.stdout : process.stderr).write(chunk);
+      });
+    }
+    child.on('close', (/** @type {number | null} */ code) => resolve({ code: code ?? 1, out }));
+  });
+}
+
+process.env.CHROME_PATH = findChromium();
+const t0 = Date.now();
+let passed = 0;
+let failed = 0;
+const broken = [];
+for (const [label, args] of STEPS) {
+  console.log(`\n== ${label} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  const { code, out } = await run(args);
+  let counted = 0;
+  for (const [, n = '0'] of out.matchAll(/# pass (\d+)$/gm)) {
+    passed += +n;
+    counted++;
+  }
+  for (const [, n = '0'] of out.matchAll(/# fail (\d+)$/gm)) failed += +n;
+  for (const [, p = '0', f = '0'] of out.matchAll(/wtr: (\d+) passed, (\d+) failed/gm)) {
+    passed += +p;
+    failed += +f;
+    counted++;
+  }
+  if (code !== 0) broken.push(label);
+  if (code !== 0 && counted === 0) failed++; // a step that failed outside any test counts once
+}
+console.log(
+  `\n== done in ${((Date.now() - t0) / 1000).toFixed(0)} s${broken.length ? `; failing: ${broken.join(', ')}` : ''}`,
+);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(broken.length || failed ? 1 : 0);
