@@ -44,7 +44,7 @@ export default {
   reporters: [defaultReporter(), countsReporter()],
   concurrency: 2,
   // Lit's one-line dev-mode notice is expected under the "development" condition; keep real logs visible.
-  filterBrowserLogs: ({ args }) => !String(args[0]).startsWith('Lit is in dev mode'),
+  filterBrowserLogs: (/** @type {{ args: unknown[] }} */ { args }) => !String(args[0]).startsWith('Lit is in dev mode'),
   browsers: [
     chromeLauncher({
       launchOptions: {
