@@ -13,6 +13,7 @@ const STEPS = [
   ['build', ['-r', 'build']],
   ['typecheck', ['typecheck']],
   ['lint', ['lint']],
+  ['package exports', ['lint:packages']],
   ['size', ['size']],
   ['docs', ['run', 'docs']], // `pnpm docs` is npm's "open the homepage": run the script by name
   ['changesets', ['exec', 'changeset', 'status']],
