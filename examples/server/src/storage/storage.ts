@@ -8,7 +8,7 @@
  * - `appendMessage` is atomic: the seq is the conversation's last seq + 1 in the same transaction as the
  *   insert, so seqs are gapless and strictly increasing even with concurrent writers; (conversation,
  *   clientId) is unique for the message's whole life, so a repeat returns the original row.
- * - Nothing is ever deleted except by `deleteVisitorData` (and closing never deletes).
+ * - Nothing is ever deleted: closing a conversation or merging a visitor keeps every message.
  */
 import type { Attributes, Body, Cart, Consent, Page, Role } from '@parlor/core/protocol';
 
