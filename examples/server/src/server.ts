@@ -1,15 +1,34 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { AgentConnection } from './agent-connection.js';
+import type { ServerConfig } from './config.js';
+import type { ConnectionBase, Peer } from './connection-base.js';
+import { createLocalFanout, type Fanout } from './fanout.js';
+import { download, events, preflight, stats, transcript, upload, type HttpContext } from './http-api.js';
+import type { Hub } from './hub.js';
+import { newId } from './ids.js';
+import { createLogger } from './log.js';
+import { Metrics } from './metrics.js';
+import { originAllowed } from './origin.js';
+import { greetingResponder, type Responder } from './responder.js';
 import { serveFile } from './static-files.js';
+import type { Storage } from './storage/storage.js';
+import { KeyedBuckets } from './token-bucket.js';
+import { VisitorConnection } from './visitor-connection.js';
 
 /** Options of {@link startServer}. */
 export interface ServerOptions {
-  /** TCP port; 0 picks a free one. */
-  port: number;
-  /** Interface to listen on. */
-  host?: string;
+  config: ServerConfig;
+  storage: Storage;
+  /** Fan-out between connections; in-process by default. */
+  fanout?: Fanout;
+  /** The bot hook; the built-in greeting/away responder by default. */
+  responder?: Responder;
+  /** Clock, for tests. */
+  now?: () => number;
 }
 
 /** A running reference server. */
@@ -18,84 +37,244 @@ export interface RunningServer {
   url: string;
   /** The port actually bound. */
   port: number;
-  /** Stops accepting connections and resolves once every open one is closed. */
+  /** The shared state (for tests and tools). */
+  hub: Hub;
+  /**
+   * Graceful shutdown: stops accepting, lets every connection finish the frames it already received
+   * (so every acked message is stored and every stored one acked), then closes each socket with 1012
+   * "service restart" so clients reconnect — with jitter — to this or another process.
+   */
   close(): Promise<void>;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
 const PUBLIC_DIR = join(here, '..', 'public');
+const CONSOLE_DIR = join(here, '..', 'dist', 'console');
 const CDN_DIR = join(dirname(fileURLToPath(import.meta.resolve('@parlor/widget/package.json'))), 'dist', 'cdn');
+/** The WebSocket layer's own hard cap; the protocol's (smaller) frame limit is checked per frame. */
+const HARD_MAX_PAYLOAD = 1024 * 1024;
 
-// Pages load only our own scripts and styles: no inline script, no eval, nothing from elsewhere.
+// Our pages load only our own scripts and styles: no inline script, no eval, nothing from elsewhere.
 const PAGE_CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
   "connect-src 'self'",
-  "img-src 'self' data:",
+  "img-src 'self' data: blob:",
   "base-uri 'none'",
   "frame-ancestors 'none'",
   "form-action 'self'",
 ].join('; ');
 
-const PAGES: Record<string, string> = { '/': 'index.html', '/agent': 'agent.html' };
+function clientIp(req: IncomingMessage, trustProxy: boolean): string {
+  if (trustProxy) {
+    const hops = String(req.headers['x-forwarded-for'] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const last = hops.at(-1);
+    if (last) return last;
+  }
+  return req.socket.remoteAddress ?? 'unknown';
+}
 
-async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://localhost');
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
-    res.writeHead(405, { allow: 'GET, HEAD' }).end();
-    return;
-  }
-  if (url.pathname === '/health') {
-    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-    res.end(JSON.stringify({ status: 'ok' }));
-    return;
-  }
-  const page = PAGES[url.pathname];
-  if (page) {
-    res.setHeader('content-security-policy', PAGE_CSP);
-    res.setHeader('referrer-policy', 'strict-origin-when-cross-origin');
-    if (await serveFile(res, PUBLIC_DIR, page, 'no-cache')) return;
-  } else if (url.pathname.startsWith('/cdn/')) {
-    // parlor.js keeps its name across releases; the chunks it loads are content-hashed.
-    const name = url.pathname.slice('/cdn/'.length);
-    const cache = name === 'parlor.js' ? 'public, max-age=300' : 'public, max-age=31536000, immutable';
-    if (await serveFile(res, CDN_DIR, name, cache)) return;
-  } else if (url.pathname.startsWith('/static/')) {
-    if (await serveFile(res, PUBLIC_DIR, url.pathname.slice('/static/'.length), 'no-cache')) return;
-  }
-  res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found');
+/** The origin this server is reached at, per the request (or PUBLIC_URL). */
+function ownOrigin(req: IncomingMessage, config: ServerConfig): string {
+  if (config.publicUrl) return new URL(config.publicUrl).origin;
+  const proto = config.trustProxy && req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http';
+  return `${proto}://${req.headers.host ?? 'localhost'}`;
 }
 
 /**
- * Starts the reference server.
+ * Starts the reference server: HTTP API, pages, and the WebSocket endpoints `/v1/connect` (visitors)
+ * and `/v1/agent` (agent console).
  *
  * @example
  * ```ts
- * const server = await startServer({ port: 8787 });
- * console.log(server.url);
- * await server.close();
+ * const config = loadConfig();
+ * const storage = createSqliteStorage({ file: join(config.dataDir, 'parlor.db') });
+ * await storage.migrate();
+ * const server = await startServer({ config, storage });
  * ```
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch(() => {
-      if (!res.headersSent) res.writeHead(500);
-      res.end();
+  const { config, storage } = options;
+  const log = createLogger(config.logLevel, { service: 'parlor' });
+  const hub: Hub = {
+    config,
+    sites: new Map(config.sites.map((s) => [s.id, s])),
+    storage,
+    fanout: options.fanout ?? createLocalFanout(),
+    metrics: new Metrics(),
+    log,
+    responder: options.responder ?? greetingResponder,
+    live: new Map(),
+    presence: new Map(),
+    now: options.now ?? Date.now,
+  };
+  const connections = new Set<ConnectionBase>();
+  const perIp = new Map<string, number>();
+  const ipRequests = new KeyedBuckets(5, 30, hub.now);
+  let closing = false;
+
+  async function route(req: IncomingMessage, res: ServerResponse, reqLog: ReturnType<typeof log.child>): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
+    const method = req.method ?? 'GET';
+    const ctx: HttpContext = { hub, ip: clientIp(req, config.trustProxy), ipRequests };
+    if (method === 'OPTIONS' && (path === '/v1/uploads' || path === '/v1/events')) return preflight(req, res, hub);
+    if (method === 'POST' && path === '/v1/uploads') return upload(req, res, ctx);
+    if (method === 'POST' && path === '/v1/events') return events(req, res, ctx);
+    if (method !== 'GET' && method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    if (path === '/health') {
+      res.writeHead(closing ? 503 : 200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify({ status: closing ? 'stopping' : 'ok' }));
+      return;
+    }
+    if (path === '/metrics') {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(hub.metrics.render());
+      return;
+    }
+    const uploadMatch = /^\/v1\/uploads\/([^/]+)$/.exec(path);
+    if (uploadMatch?.[1]) return download(res, hub, uploadMatch[1]);
+    const transcriptMatch = /^\/v1\/agent\/conversations\/([^/]+)\/transcript\.(json|csv)$/.exec(path);
+    if (transcriptMatch?.[1])
+      return transcript(req, res, hub, transcriptMatch[1], transcriptMatch[2] === 'csv' ? 'csv' : 'json');
+    if (path === '/v1/agent/stats') return stats(req, res, hub, url);
+
+    const pageHeaders = () => {
+      res.setHeader('content-security-policy', PAGE_CSP);
+      res.setHeader('referrer-policy', 'strict-origin-when-cross-origin');
+      res.setHeader('x-frame-options', 'DENY');
+    };
+    if (path === '/') {
+      pageHeaders();
+      if (await serveFile(res, PUBLIC_DIR, 'index.html', 'no-cache')) return;
+    } else if (path === '/agent') {
+      pageHeaders();
+      if (await serveFile(res, CONSOLE_DIR, 'index.html', 'no-cache')) return;
+      res
+        .writeHead(503, { 'content-type': 'text/plain; charset=utf-8' })
+        .end('The agent console is not built: run `pnpm build`.');
+      return;
+    } else if (path.startsWith('/console/')) {
+      if (await serveFile(res, CONSOLE_DIR, path.slice('/console/'.length), 'public, max-age=31536000, immutable'))
+        return;
+    } else if (path.startsWith('/cdn/')) {
+      // parlor.js keeps its name across releases; the chunks it loads are content-hashed.
+      const name = path.slice('/cdn/'.length);
+      const cache = name === 'parlor.js' ? 'public, max-age=300' : 'public, max-age=31536000, immutable';
+      if (await serveFile(res, CDN_DIR, name, cache, { 'access-control-allow-origin': '*' })) return;
+    } else if (path.startsWith('/static/')) {
+      if (await serveFile(res, PUBLIC_DIR, path.slice('/static/'.length), 'no-cache')) return;
+    }
+    reqLog.debug('not found', { path: path.slice(0, 200) });
+    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found');
+  }
+
+  const server = createServer((req, res) => {
+    const reqLog = log.child({ req: newId('x') });
+    route(req, res, reqLog).catch((error: unknown) => {
+      reqLog.error('request failed', { error: error instanceof Error ? error.message : String(error) });
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 'internal', message: 'internal error' } }));
     });
   });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: HARD_MAX_PAYLOAD, perMessageDeflate: false });
+
+  function refuse(socket: Socket, status: number, text: string): void {
+    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  }
+
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const origin = req.headers.origin;
+    if (closing) return refuse(socket, 503, 'Service Unavailable');
+    let kind: 'visitor' | 'agent';
+    if (path === '/v1/connect') {
+      // The site is only known from hello: here the Origin must be allowed by some site; after hello,
+      // by that site.
+      if (![...hub.sites.values()].some((site) => originAllowed(origin, site.allowedOrigins)))
+        return refuse(socket, 403, 'Forbidden');
+      kind = 'visitor';
+    } else if (path === '/v1/agent') {
+      // The console is served by this server: only its own origin may open an agent socket.
+      if (origin !== ownOrigin(req, config)) return refuse(socket, 403, 'Forbidden');
+      kind = 'agent';
+    } else return refuse(socket, 404, 'Not Found');
+
+    const ip = clientIp(req, config.trustProxy);
+    wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+      const count = (perIp.get(ip) ?? 0) + 1;
+      perIp.set(ip, count);
+      ws.once('close', () => {
+        const left = (perIp.get(ip) ?? 1) - 1;
+        if (left > 0) perIp.set(ip, left);
+        else perIp.delete(ip);
+      });
+      if (count > config.maxConnectionsPerIp) {
+        ws.close(4029, 'rate_limited');
+        return;
+      }
+      const peer: Peer = { ip, origin, base: ownOrigin(req, config) };
+      const connection = kind === 'visitor' ? new VisitorConnection(ws, hub, peer) : new AgentConnection(ws, hub, peer);
+      connections.add(connection);
+      ws.once('close', () => connections.delete(connection));
+    });
+  });
+
+  // Heartbeat: a socket silent for two ping intervals is half-open or abandoned.
+  const sweep = setInterval(
+    () => {
+      const deadline = hub.now() - config.limits.pingIntervalMs * 2;
+      for (const c of connections) if (c.lastFrameAt < deadline) c.close(4010, 'heartbeat_timeout');
+      ipRequests.sweep();
+    },
+    Math.min(5000, config.limits.pingIntervalMs),
+  );
+  sweep.unref();
+
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host ?? '0.0.0.0', () => resolve());
+    server.listen(config.port, config.host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  log.info('listening', { port });
+
   return {
     url: `http://localhost:${port}`,
     port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
+    hub,
+    async close() {
+      if (closing) return;
+      closing = true;
+      clearInterval(sweep);
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Finish what was received (bounded), then tell clients to come back.
+      await Promise.race([
+        Promise.allSettled([...connections].map((c) => c.settled())),
+        new Promise((resolve) => setTimeout(resolve, 5000)),
+      ]);
+      for (const c of connections) c.close(1012, 'service_restart');
+      await Promise.race([
+        new Promise<void>((resolve) => {
+          const check = () => (connections.size === 0 ? resolve() : setTimeout(check, 20));
+          check();
+        }),
+        new Promise((resolve) => setTimeout(resolve, 2000)),
+      ]);
+      for (const ws of wss.clients) ws.terminate();
+      server.closeAllConnections();
+      await stopped;
+      await hub.fanout.close();
+      await storage.close();
+      log.info('stopped');
+    },
   };
 }

@@ -23,6 +23,7 @@ export async function serveFile(
   root: string,
   urlPath: string,
   cacheControl: string,
+  extraHeaders: Record<string, string> = {},
 ): Promise<boolean> {
   let relative: string;
   try {
@@ -41,6 +42,7 @@ export async function serveFile(
     'cache-control': cacheControl,
     'x-content-type-options': 'nosniff',
     ...(type ? {} : { 'content-disposition': 'attachment' }),
+    ...extraHeaders,
   });
   createReadStream(file).pipe(res);
   return true;

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startServer, type RunningServer } from '../src/server.js';
+import { startTestServer, type TestServer } from './harness.js';
 
 describe('reference server over HTTP', () => {
-  let server: RunningServer;
+  let server: TestServer;
   before(async () => {
-    server = await startServer({ port: 0, host: '127.0.0.1' });
+    server = await startTestServer();
   });
-  after(() => server.close());
+  after(() => server.stop());
 
   it('answers GET /health with 200 and a JSON status', async () => {
     const res = await fetch(`${server.url}/health`);
@@ -39,5 +39,13 @@ describe('reference server over HTTP', () => {
   it('refuses methods other than GET and HEAD on pages', async () => {
     const res = await fetch(`${server.url}/`, { method: 'POST' });
     assert.equal(res.status, 405);
+  });
+
+  it('exposes Prometheus metrics', async () => {
+    const res = await fetch(`${server.url}/metrics`);
+    assert.equal(res.status, 200);
+    const text = await res.text();
+    assert.match(text, /^parlor_connections\{kind="visitor"\} \d+$/m);
+    assert.match(text, /^parlor_relay_latency_ms_bucket\{le="\+Inf"\} \d+$/m);
   });
 });

@@ -1,0 +1,401 @@
+import {
+  PROTOCOL_VERSION,
+  agentClientFrameSchema,
+  parseFrame,
+  type AgentClientFrame,
+  type Body,
+  type LiveVisitor,
+} from '@parlor/core/protocol';
+import type { WebSocket } from 'ws';
+import { safeEqual } from './auth/index.js';
+import type { AgentConfig } from './config.js';
+import { ConnectionBase, type Peer } from './connection-base.js';
+import { topics, type FanoutEvent } from './fanout.js';
+import { appendAndPublish, contextForAgents, payloadHash, rebase, summarize, toWireMessage, type Hub } from './hub.js';
+import { newId } from './ids.js';
+import type { ConversationRecord } from './storage/storage.js';
+
+type Frame<T extends AgentClientFrame['type']> = Extract<AgentClientFrame, { type: T }>;
+
+/** Finds the agent whose token this is, comparing against every agent in constant time. */
+export function agentByToken(agents: readonly AgentConfig[], token: string): AgentConfig | null {
+  let found: AgentConfig | null = null;
+  for (const agent of agents) if (safeEqual(agent.token, token) && !found) found = agent;
+  return found;
+}
+
+/** The site ids an agent serves. */
+export function agentSites(hub: Hub, agent: AgentConfig): string[] {
+  return agent.sites.includes('*') ? [...hub.sites.keys()] : agent.sites.filter((s) => hub.sites.has(s));
+}
+
+/**
+ * One agent console's WebSocket (`/v1/agent`): the conversation queue, transcripts, replies, typing,
+ * read receipts, status, presence, live visitors and proactive messages — for the agent's sites only.
+ */
+export class AgentConnection extends ConnectionBase {
+  #agent: AgentConfig | null = null;
+  #sites = new Set<string>();
+  #visitorsTimer: NodeJS.Timeout | undefined;
+  readonly #helloTimer: NodeJS.Timeout;
+
+  constructor(ws: WebSocket, hub: Hub, peer: Peer) {
+    super(ws, hub, peer, 'agent');
+    this.#helloTimer = setTimeout(() => {
+      if (!this.#agent) this.fail('not_ready', 'no hello within the allowed time', 4008);
+    }, hub.config.helloTimeoutMs);
+    this.#helloTimer.unref();
+    hub.metrics.connections.agent++;
+  }
+
+  protected override closed(): void {
+    clearTimeout(this.#helloTimer);
+    clearTimeout(this.#visitorsTimer);
+    this.hub.metrics.connections.agent--;
+    const agent = this.#agent;
+    if (!agent) return;
+    const entry = this.hub.presence.get(agent.id);
+    if (entry && --entry.connections <= 0) {
+      this.hub.presence.delete(agent.id);
+      this.#publishPresence();
+    }
+  }
+
+  protected override async handle(text: string): Promise<void> {
+    const parsed = parseFrame(agentClientFrameSchema, text, this.hub.config.limits.maxFrameBytes);
+    if (!parsed.ok) return this.error(parsed.code, parsed.message, parsed.frame ? { frame: parsed.frame } : {});
+    const frame = parsed.frame;
+    if (frame.type === 'hello') {
+      if (this.#agent) return this.error('invalid_state', 'hello was already received', { frame: 'hello' });
+      return this.#hello(frame);
+    }
+    const agent = this.#agent;
+    if (!agent) return this.error('not_ready', 'the first frame must be hello', { frame: frame.type });
+    switch (frame.type) {
+      case 'list':
+        return this.#list(frame);
+      case 'open':
+        return this.#open(frame.conversation);
+      case 'leave':
+        this.unsubscribe(topics.conversation(frame.conversation));
+        return;
+      case 'send':
+        return this.#send(agent, frame);
+      case 'history':
+        return this.#history(frame);
+      case 'typing':
+        return this.#typing(agent, frame);
+      case 'read':
+        return this.#read(frame);
+      case 'status':
+        return this.#status(frame);
+      case 'presence':
+        {
+          const entry = this.hub.presence.get(agent.id);
+          if (entry) entry.status = frame.status;
+        }
+        this.#publishPresence();
+        return;
+      case 'proactive':
+        return this.#proactive(agent, frame);
+      case 'ping':
+        this.send({ type: 'pong', ...(frame.t !== undefined ? { t: frame.t } : {}), serverTime: this.hub.now() });
+        return;
+    }
+  }
+
+  async #hello(frame: Frame<'hello'>): Promise<void> {
+    if (frame.v !== PROTOCOL_VERSION)
+      return this.fail('unsupported_version', `this server speaks v${PROTOCOL_VERSION}`, 4004);
+    const agent = agentByToken(this.hub.config.agents, frame.auth.token);
+    if (!agent) return this.fail('unauthorized', 'unknown agent token', 4001);
+    clearTimeout(this.#helloTimer);
+    this.#agent = agent;
+    this.#sites = new Set(agentSites(this.hub, agent));
+    for (const site of this.#sites) this.subscribe(topics.agents(site));
+    const entry = this.hub.presence.get(agent.id);
+    this.hub.presence.set(agent.id, {
+      agent,
+      status: entry?.status ?? 'online',
+      connections: (entry?.connections ?? 0) + 1,
+    });
+    this.send({
+      type: 'welcome',
+      v: PROTOCOL_VERSION,
+      agent: { id: agent.id, name: agent.name },
+      sites: [...this.#sites],
+      limits: this.hub.config.limits,
+      serverTime: this.hub.now(),
+    });
+    this.#publishPresence();
+    await this.#sendVisitors();
+  }
+
+  /** The conversation if it belongs to one of the agent's sites, else null. */
+  async #accessible(id: string): Promise<ConversationRecord | null> {
+    const conversation = await this.hub.storage.getConversation(id);
+    return conversation && this.#sites.has(conversation.siteId) ? conversation : null;
+  }
+
+  async #list(frame: Frame<'list'>): Promise<void> {
+    const siteIds = frame.site ? [frame.site].filter((s) => this.#sites.has(s)) : [...this.#sites];
+    const rows = await this.hub.storage.listConversations({
+      siteIds,
+      limit: 200,
+      ...(frame.status ? { status: frame.status } : {}),
+    });
+    const items = await Promise.all(rows.map((c) => summarize(this.hub, c)));
+    this.send({ type: 'conversations', items });
+  }
+
+  async #open(id: string): Promise<void> {
+    const conversation = await this.#accessible(id);
+    if (!conversation) return this.error('forbidden', 'not a conversation of your sites', { frame: 'open' });
+    this.subscribe(topics.conversation(id));
+    const page = await this.hub.storage.messagesBefore(id, conversation.lastSeq + 1, this.hub.config.limits.pageSize);
+    this.send({
+      type: 'transcript',
+      item: await summarize(this.hub, conversation),
+      messages: page.map((m) => toWireMessage(m, this.peer.base)),
+      more: (page[0]?.seq ?? 1) > 1,
+    });
+  }
+
+  async #history(frame: Frame<'history'>): Promise<void> {
+    const conversation = await this.#accessible(frame.conversation);
+    if (!conversation) return this.error('forbidden', 'not a conversation of your sites', { frame: 'history' });
+    const page = await this.hub.storage.messagesBefore(conversation.id, frame.before, this.hub.config.limits.pageSize);
+    this.send({
+      type: 'older',
+      conversation: conversation.id,
+      messages: page.map((m) => toWireMessage(m, this.peer.base)),
+      more: (page[0]?.seq ?? 1) > 1,
+    });
+  }
+
+  async #send(agent: AgentConfig, frame: Frame<'send'>): Promise<void> {
+    const { id } = frame;
+    const conversation = await this.#accessible(frame.conversation);
+    if (!conversation) return this.error('forbidden', 'not a conversation of your sites', { id });
+    const max = this.hub.config.limits.maxTextLength;
+    if (frame.body.kind === 'text' && frame.body.text.length > max)
+      return this.error('too_large', `text is over ${max} characters`, { id });
+    if (frame.body.kind === 'attachment') {
+      const upload = await this.hub.storage.getUpload(frame.body.upload);
+      if (!upload || upload.siteId !== conversation.siteId) return this.error('forbidden', 'unknown upload', { id });
+    }
+    const receivedAt = this.hub.now();
+    if (conversation.status === 'closed') await this.hub.storage.setStatus(conversation.id, 'open', receivedAt);
+    const quickReplies = frame.quickReplies ?? null;
+    const result = await appendAndPublish(
+      this.hub,
+      conversation.siteId,
+      {
+        conversationId: conversation.id,
+        clientId: id,
+        role: 'agent',
+        authorId: agent.id,
+        authorName: agent.name,
+        body: frame.body,
+        quickReplies,
+        proactive: false,
+        createdAt: receivedAt,
+        payloadHash: payloadHash(frame.body, quickReplies),
+      },
+      this.id,
+      receivedAt,
+    );
+    if (result.status === 'conflict')
+      return this.error('conflict', 'this id was already used for a different message', { id });
+    this.send({
+      type: 'ack',
+      id,
+      conversation: conversation.id,
+      seq: result.message.seq,
+      at: result.message.createdAt,
+      ...(result.status === 'duplicate' ? { duplicate: true } : {}),
+    });
+  }
+
+  async #typing(agent: AgentConfig, frame: Frame<'typing'>): Promise<void> {
+    const conversation = await this.#accessible(frame.conversation);
+    if (!conversation) return this.error('forbidden', 'not a conversation of your sites', { frame: 'typing' });
+    this.hub.fanout.publish(topics.conversation(conversation.id), {
+      kind: 'typing',
+      conversation: conversation.id,
+      role: 'agent',
+      name: agent.name,
+      on: frame.on,
+      origin: this.id,
+    });
+  }
+
+  async #read(frame: Frame<'read'>): Promise<void> {
+    const conversation = await this.#accessible(frame.conversation);
+    if (!conversation) return this.error('forbidden', 'not a conversation of your sites', { frame: 'read' });
+    const seq = Math.min(frame.seq, conversation.lastSeq);
+    if (seq <= conversation.agentReadSeq) return;
+    await this.hub.storage.markRead(conversation.id, 'agent', seq);
+    this.hub.fanout.publish(topics.conversation(conversation.id), {
+      kind: 'read',
+      conversation: conversation.id,
+      role: 'agent',
+      seq,
+    });
+    this.hub.fanout.publish(topics.agents(conversation.siteId), {
+      kind: 'conversation',
+      conversation: conversation.id,
+    });
+  }
+
+  async #status(frame: Frame<'status'>): Promise<void> {
+    const conversation = await this.#accessible(frame.conversation);
+    if (!conversation) return this.error('forbidden', 'not a conversation of your sites', { frame: 'status' });
+    await this.hub.storage.setStatus(conversation.id, frame.status, this.hub.now());
+    this.hub.fanout.publish(topics.conversation(conversation.id), {
+      kind: 'conversation',
+      conversation: conversation.id,
+    });
+    this.hub.fanout.publish(topics.agents(conversation.siteId), {
+      kind: 'conversation',
+      conversation: conversation.id,
+    });
+  }
+
+  async #proactive(agent: AgentConfig, frame: Frame<'proactive'>): Promise<void> {
+    const { storage } = this.hub;
+    const visitor = await storage.getVisitor(frame.visitor);
+    if (!visitor || !this.#sites.has(visitor.siteId))
+      return this.error('forbidden', 'not a visitor of your sites', { id: frame.id });
+    const now = this.hub.now();
+    let conversation = await storage.latestConversation(visitor.id);
+    if (!conversation) {
+      conversation = await storage.createConversation({
+        id: newId('c'),
+        siteId: visitor.siteId,
+        visitorId: visitor.id,
+        status: 'open',
+        epoch: 1,
+        lastSeq: 0,
+        visitorReadSeq: 0,
+        agentReadSeq: 0,
+        lastAgentSeq: 0,
+        lastVisitorSeq: 0,
+        createdAt: now,
+        updatedAt: now,
+      });
+      this.hub.fanout.publish(topics.visitor(visitor.id), {
+        kind: 'visitor-conversation',
+        visitor: visitor.id,
+        conversation: conversation.id,
+      });
+    } else if (conversation.status === 'closed') await storage.setStatus(conversation.id, 'open', now);
+    const body: Body = { kind: 'text', text: frame.text };
+    const result = await appendAndPublish(
+      this.hub,
+      visitor.siteId,
+      {
+        conversationId: conversation.id,
+        clientId: frame.id,
+        role: 'agent',
+        authorId: agent.id,
+        authorName: agent.name,
+        body,
+        quickReplies: null,
+        proactive: true,
+        createdAt: now,
+        payloadHash: payloadHash(body, null),
+      },
+      this.id,
+      now,
+    );
+    if (result.status === 'conflict')
+      return this.error('conflict', 'this id was already used for a different message', { id: frame.id });
+    this.send({
+      type: 'ack',
+      id: frame.id,
+      conversation: conversation.id,
+      seq: result.message.seq,
+      at: result.message.createdAt,
+    });
+  }
+
+  #publishPresence(): void {
+    const sites = this.#agent ? agentSites(this.hub, this.#agent) : [];
+    for (const site of sites) {
+      this.hub.fanout.publish(topics.site(site), { kind: 'presence', site });
+      this.hub.fanout.publish(topics.agents(site), { kind: 'presence', site });
+    }
+  }
+
+  async #sendVisitors(): Promise<void> {
+    const seen = new Map<string, LiveVisitor>();
+    for (const entry of this.hub.live.values()) {
+      if (!this.#sites.has(entry.site) || seen.has(entry.visitorId)) continue;
+      const [visitor, context, conversation] = await Promise.all([
+        this.hub.storage.getVisitor(entry.visitorId),
+        this.hub.storage.getContext(entry.visitorId),
+        this.hub.storage.latestConversation(entry.visitorId),
+      ]);
+      if (!visitor) continue;
+      const item: LiveVisitor = {
+        visitor: { id: visitor.id, mode: visitor.mode },
+        site: entry.site,
+        connectedAt: entry.connectedAt,
+      };
+      if (visitor.userId) item.visitor.userId = visitor.userId;
+      if (visitor.name) item.visitor.name = visitor.name;
+      if (visitor.email) item.visitor.email = visitor.email;
+      if (conversation) item.conversation = conversation.id;
+      const ctx = contextForAgents(context);
+      if (ctx) item.context = ctx;
+      seen.set(entry.visitorId, item);
+    }
+    this.send({ type: 'visitors', items: [...seen.values()] });
+  }
+
+  protected override onEvent(event: FanoutEvent): void {
+    switch (event.kind) {
+      case 'message':
+        if (event.origin === this.id) return;
+        this.send({ type: 'message', message: rebase(event.message, this.peer.base) });
+        if (event.message.author.role === 'visitor') this.hub.metrics.relayed(this.hub.now() - event.receivedAt);
+        return;
+      case 'typing':
+        if (event.origin !== this.id)
+          this.send({
+            type: 'typing',
+            conversation: event.conversation,
+            role: event.role,
+            on: event.on,
+            ...(event.name ? { name: event.name } : {}),
+          });
+        return;
+      case 'read':
+        this.send({ type: 'read', conversation: event.conversation, role: event.role, seq: event.seq });
+        return;
+      case 'conversation':
+        void this.#accessible(event.conversation).then(async (c) => {
+          if (c) this.send({ type: 'conversation', item: await summarize(this.hub, c) });
+        });
+        return;
+      case 'visitors':
+        // Coalesce bursts (many visitors arriving at once) into one list per 250 ms.
+        this.#visitorsTimer ??= setTimeout(() => {
+          this.#visitorsTimer = undefined;
+          void this.#sendVisitors();
+        }, 250);
+        return;
+      case 'presence':
+        this.send({
+          type: 'presence',
+          agents: [...this.hub.presence.values()]
+            .filter(({ agent }) => agentSites(this.hub, agent).some((s) => this.#sites.has(s)))
+            .map(({ agent, status }) => ({ id: agent.id, name: agent.name, status })),
+        });
+        return;
+      case 'visitor-conversation':
+        return;
+    }
+  }
+}

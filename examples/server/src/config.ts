@@ -1,0 +1,210 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DEFAULT_LIMITS, siteIdSchema, type Limits } from '@parlor/core/protocol';
+import { z } from 'zod';
+import type { LogLevel } from './log.js';
+
+const timeRange = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$/, 'a range like "09:00-17:30"');
+
+const originPattern = z
+  .string()
+  .regex(
+    /^https?:\/\/(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?$/,
+    'an origin like "https://shop.example" or "https://*.example.com"',
+  );
+
+const jwkSchema = z.looseObject({ kty: z.string() });
+
+/** One site's configuration, as written in the sites file. */
+export const siteConfigSchema = z.object({
+  id: siteIdSchema,
+  name: z.string().min(1).max(100),
+  /** The first secret signs; every one verifies (rotate by adding a new one first). */
+  secrets: z
+    .array(z.object({ kid: z.string().min(1).max(64), secret: z.string().min(32, 'at least 32 characters') }))
+    .min(1),
+  allowedOrigins: z.array(originPattern).min(1),
+  auth: z
+    .object({
+      allow: z
+        .array(z.enum(['anonymous', 'identified', 'jwt']))
+        .min(1)
+        .default(['anonymous', 'identified', 'jwt']),
+      jwks: z.object({ url: z.url().optional(), keys: z.array(jwkSchema).optional() }).optional(),
+    })
+    .default({ allow: ['anonymous', 'identified', 'jwt'] }),
+  greeting: z.string().max(1000).optional(),
+  awayMessage: z.string().max(1000).optional(),
+  businessHours: z
+    .object({
+      timezone: z.string().refine((tz) => {
+        try {
+          new Intl.DateTimeFormat('en', { timeZone: tz });
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'an IANA time zone such as "Europe/Paris"'),
+      weekly: z.partialRecord(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']), z.array(timeRange)),
+    })
+    .optional(),
+  /** Count widget events (load/open/close/message_sent) for visitors who consented. Off by default. */
+  analytics: z.boolean().default(false),
+});
+
+/** A site's configuration after validation. */
+export type SiteConfig = z.output<typeof siteConfigSchema>;
+
+/** The secret that signs a site's tokens: the first one (the schema requires at least one). */
+export function signingSecret(site: Pick<SiteConfig, 'id' | 'secrets'>): string {
+  const first = site.secrets[0];
+  if (!first) throw new ConfigError(`site "${site.id}" has no secret`);
+  return first.secret;
+}
+
+const agentSchema = z.object({
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  name: z.string().min(1).max(100),
+  token: z.string().min(32, 'at least 32 characters'),
+  /** Site ids this agent serves; `["*"]` for all. */
+  sites: z.array(z.string()).min(1),
+});
+
+/** An agent's configuration. */
+export type AgentConfig = z.output<typeof agentSchema>;
+
+/** The sites file: sites and agents. */
+export const sitesFileSchema = z
+  .object({ sites: z.array(siteConfigSchema).min(1), agents: z.array(agentSchema).default([]) })
+  .superRefine((file, ctx) => {
+    const ids = new Set<string>();
+    file.sites.forEach((site, i) => {
+      if (ids.has(site.id))
+        ctx.addIssue({ code: 'custom', path: ['sites', i, 'id'], message: `duplicate site id "${site.id}"` });
+      ids.add(site.id);
+    });
+    file.agents.forEach((agent, i) =>
+      agent.sites.forEach((id, j) => {
+        if (id !== '*' && !ids.has(id))
+          ctx.addIssue({ code: 'custom', path: ['agents', i, 'sites', j], message: `unknown site "${id}"` });
+      }),
+    );
+  });
+
+/** Everything the server runs with. */
+export interface ServerConfig {
+  port: number;
+  host: string;
+  /** Directory for the database and uploads. */
+  dataDir: string;
+  /** Public base URL, used for the agent console's own origin and upload URLs. Default `http://localhost:PORT`. */
+  publicUrl: string | null;
+  sites: SiteConfig[];
+  agents: AgentConfig[];
+  limits: Limits;
+  /** Connections one IP may hold at once. */
+  maxConnectionsPerIp: number;
+  /** Milliseconds a new connection has to send `hello`. */
+  helloTimeoutMs: number;
+  /** Take the client IP from the last `X-Forwarded-For` hop (behind a trusted proxy). */
+  trustProxy: boolean;
+  logLevel: LogLevel;
+}
+
+/** A configuration problem, naming the field. Start-up prints it and stops. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+  HOST: z.string().default('0.0.0.0'),
+  DATA_DIR: z.string().optional(),
+  PUBLIC_URL: z.url().optional(),
+  PARLOR_SITES_FILE: z.string().optional(),
+  TRUST_PROXY: z.enum(['0', '1', 'true', 'false']).default('0'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  MAX_CONNECTIONS_PER_IP: z.coerce.number().int().positive().default(20),
+});
+
+function describe(error: z.ZodError, source: string): string {
+  return error.issues
+    .map((issue) => `${source}: ${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .join('\n');
+}
+
+/**
+ * The demo configuration used when no sites file is given: one site, `demo`, that accepts only the
+ * server's own origins, with a secret and an agent token generated once and kept in the data directory
+ * (so a restart keeps visitors' tokens valid).
+ */
+function demoSites(dataDir: string, port: number): z.input<typeof sitesFileSchema> {
+  const file = join(dataDir, 'demo-secrets.json');
+  let secrets: { secret: string; agentToken: string };
+  if (existsSync(file)) secrets = JSON.parse(readFileSync(file, 'utf8')) as typeof secrets;
+  else {
+    secrets = { secret: randomBytes(32).toString('base64url'), agentToken: randomBytes(24).toString('base64url') };
+    writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
+  }
+  return {
+    sites: [
+      {
+        id: 'demo',
+        name: 'Parlor demo shop',
+        secrets: [{ kid: 'demo-1', secret: secrets.secret }],
+        allowedOrigins: [`http://localhost:${port}`, `http://127.0.0.1:${port}`],
+        greeting: 'Hi! Ask us anything — we usually reply in a few minutes.',
+        awayMessage: 'We are away right now. Leave a message and we will answer when we are back.',
+        analytics: true,
+      },
+    ],
+    agents: [{ id: 'demo-agent', name: 'Demo agent', token: secrets.agentToken, sites: ['*'] }],
+  };
+}
+
+/**
+ * Reads the configuration from the environment (and the sites file it names). Throws
+ * {@link ConfigError} naming the bad field.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<ServerConfig> = {}): ServerConfig {
+  const parsedEnv = envSchema.safeParse(env);
+  if (!parsedEnv.success) throw new ConfigError(describe(parsedEnv.error, 'environment'));
+  const e = parsedEnv.data;
+  const dataDir = resolve(overrides.dataDir ?? e.DATA_DIR ?? '.data');
+  mkdirSync(dataDir, { recursive: true });
+  const port = overrides.port ?? e.PORT;
+  let raw: unknown;
+  let source = 'demo configuration';
+  if (e.PARLOR_SITES_FILE) {
+    source = e.PARLOR_SITES_FILE;
+    try {
+      raw = JSON.parse(readFileSync(e.PARLOR_SITES_FILE, 'utf8'));
+    } catch (error) {
+      throw new ConfigError(`${source}: cannot read a JSON sites file (${(error as Error).message})`);
+    }
+  } else raw = demoSites(dataDir, port);
+  const file = sitesFileSchema.safeParse(raw);
+  if (!file.success) throw new ConfigError(describe(file.error, source));
+  return {
+    port,
+    host: e.HOST,
+    dataDir,
+    publicUrl: e.PUBLIC_URL ?? null,
+    sites: file.data.sites,
+    agents: file.data.agents,
+    limits: { ...DEFAULT_LIMITS, attachmentTypes: [...DEFAULT_LIMITS.attachmentTypes] },
+    maxConnectionsPerIp: e.MAX_CONNECTIONS_PER_IP,
+    helloTimeoutMs: 10_000,
+    trustProxy: e.TRUST_PROXY === '1' || e.TRUST_PROXY === 'true',
+    logLevel: e.LOG_LEVEL,
+    ...overrides,
+  };
+}
+
+/** Validates a sites file object (for tests and tools). Throws {@link ConfigError}. */
+export function parseSitesFile(raw: unknown, source = 'sites file'): z.output<typeof sitesFileSchema> {
+  const file = sitesFileSchema.safeParse(raw);
+  if (!file.success) throw new ConfigError(describe(file.error, source));
+  return file.data;
+}

@@ -1,0 +1,163 @@
+import type { RawData, WebSocket } from 'ws';
+import type { ErrorCode } from '@parlor/core/protocol';
+import type { FanoutEvent, FanoutListener } from './fanout.js';
+import type { Hub } from './hub.js';
+import { newId } from './ids.js';
+import type { Logger } from './log.js';
+import { TokenBucket } from './token-bucket.js';
+
+/** Frames queued for processing on one connection before it is closed as abusive. */
+const MAX_QUEUED = 200;
+/** Refused frames in a row after which a flooding connection is closed (4029). */
+const MAX_STRIKES = 100;
+/** A client that does not read its socket is dropped once this much is buffered for it. */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+/** Where a connection came from. */
+export interface Peer {
+  ip: string;
+  origin: string | undefined;
+  /** Base URL for links in frames (attachment URLs), e.g. `https://chat.example.com`. */
+  base: string;
+}
+
+/**
+ * What visitor and agent connections share: one socket, frames processed one at a time in arrival
+ * order (so a visitor's messages are stored in the order sent), a frame-rate bucket, fan-out
+ * subscriptions, typed error frames, and a way to wait for pending work at shutdown.
+ */
+export abstract class ConnectionBase {
+  readonly id = newId('x');
+  readonly peer: Peer;
+  lastFrameAt: number;
+  protected readonly hub: Hub;
+  protected readonly log: Logger;
+  readonly #ws: WebSocket;
+  readonly #topics = new Set<string>();
+  readonly #frames: TokenBucket;
+  #queue: Promise<void> = Promise.resolve();
+  #queued = 0;
+  #strikes = 0;
+  #closed = false;
+  readonly #listener: FanoutListener = (_topic, event) => {
+    if (!this.#closed) this.onEvent(event);
+  };
+
+  constructor(ws: WebSocket, hub: Hub, peer: Peer, kind: string) {
+    this.#ws = ws;
+    this.hub = hub;
+    this.peer = peer;
+    this.log = hub.log.child({ conn: this.id, kind });
+    this.lastFrameAt = hub.now();
+    const { framesPerSecond } = hub.config.limits;
+    this.#frames = new TokenBucket(framesPerSecond, framesPerSecond * 2, hub.now);
+    ws.on('message', (data, isBinary) => this.#receive(data, isBinary));
+    ws.on('close', () => this.#onClose());
+    ws.on('error', (error) => this.log.warn('socket error', { error: error.message }));
+  }
+
+  /** Handles one parsed text frame. Runs strictly after the previous frame's handler finished. */
+  protected abstract handle(text: string): Promise<void>;
+  /** Delivers a fanned-out event to this client. */
+  protected abstract onEvent(event: FanoutEvent): void;
+  /** Called once when the socket closed. */
+  protected abstract closed(): void;
+
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  #receive(data: RawData, isBinary: boolean): void {
+    this.lastFrameAt = this.hub.now();
+    this.hub.metrics.framesIn++;
+    if (this.#closed) return;
+    const wait = this.#frames.take();
+    if (wait > 0) {
+      if (++this.#strikes > MAX_STRIKES) this.close(4029, 'rate_limited');
+      else this.error('rate_limited', 'too many frames', { retryAfterMs: wait });
+      return;
+    }
+    this.#strikes = 0;
+    if (isBinary) {
+      this.error('bad_frame', 'binary frames are not part of the protocol');
+      return;
+    }
+    if (this.#queued >= MAX_QUEUED) {
+      this.close(4029, 'rate_limited');
+      return;
+    }
+    const text = Array.isArray(data)
+      ? Buffer.concat(data).toString('utf8')
+      : Buffer.from(data as ArrayBuffer).toString('utf8');
+    this.#queued++;
+    this.#queue = this.#queue
+      .then(() => (this.#closed ? undefined : this.handle(text)))
+      .catch((error: unknown) => {
+        this.log.error('frame handler failed', { error: error instanceof Error ? error.message : String(error) });
+        this.error('internal', 'the server could not process that frame');
+      })
+      .finally(() => this.#queued--);
+  }
+
+  /** Resolves when every frame received so far has been handled (used at shutdown). */
+  settled(): Promise<void> {
+    return this.#queue;
+  }
+
+  /** Sends one frame (JSON). Drops a client that stopped reading. */
+  protected send(frame: object): void {
+    if (this.#closed || this.#ws.readyState !== this.#ws.OPEN) return;
+    if (this.#ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+      this.close(1013, 'slow_consumer');
+      return;
+    }
+    this.#ws.send(JSON.stringify(frame));
+    this.hub.metrics.framesOut++;
+  }
+
+  /** Sends an `error` frame; the connection stays open. */
+  protected error(
+    code: ErrorCode,
+    message: string,
+    extra: { id?: string; frame?: string; retryAfterMs?: number } = {},
+  ): void {
+    this.hub.metrics.error(code);
+    this.send({ type: 'error', code, message, ...extra });
+  }
+
+  /** Sends an `error` frame, then closes with `closeCode`. */
+  protected fail(code: ErrorCode, message: string, closeCode: number): void {
+    this.log.info('connection refused', { code, close: closeCode });
+    this.error(code, message);
+    this.close(closeCode, code);
+  }
+
+  /** Closes the socket with a code from the protocol's close code table. */
+  close(code: number, reason: string): void {
+    if (this.#ws.readyState === this.#ws.OPEN || this.#ws.readyState === this.#ws.CONNECTING)
+      this.#ws.close(code, reason);
+  }
+
+  protected subscribe(topic: string): void {
+    if (this.#topics.has(topic)) return;
+    this.#topics.add(topic);
+    this.hub.fanout.subscribe(topic, this.#listener);
+  }
+
+  protected unsubscribe(topic: string): void {
+    if (this.#topics.delete(topic)) this.hub.fanout.unsubscribe(topic, this.#listener);
+  }
+
+  /** Drops every subscription: used when the connection's identity changes. */
+  protected unsubscribeAll(): void {
+    for (const topic of this.#topics) this.hub.fanout.unsubscribe(topic, this.#listener);
+    this.#topics.clear();
+  }
+
+  #onClose(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.unsubscribeAll();
+    this.closed();
+  }
+}

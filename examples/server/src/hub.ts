@@ -1,0 +1,172 @@
+import { createHash } from 'node:crypto';
+import type {
+  Body,
+  ConversationState,
+  ConversationSummary,
+  Message,
+  Presence,
+  VisitorContext,
+} from '@parlor/core/protocol';
+import type { AgentConfig, ServerConfig, SiteConfig } from './config.js';
+import { topics, type Fanout } from './fanout.js';
+import type { Logger } from './log.js';
+import type { Metrics } from './metrics.js';
+import type { Responder } from './responder.js';
+import type {
+  AppendResult,
+  ContextRecord,
+  ConversationRecord,
+  MessageRecord,
+  NewMessage,
+  Storage,
+} from './storage/storage.js';
+
+/** A visitor connected right now (for the agents' live visitors list). */
+export interface LiveEntry {
+  visitorId: string;
+  site: string;
+  connectedAt: number;
+}
+
+/** Everything the connections of one server process share. */
+export interface Hub {
+  config: ServerConfig;
+  sites: ReadonlyMap<string, SiteConfig>;
+  storage: Storage;
+  fanout: Fanout;
+  metrics: Metrics;
+  log: Logger;
+  responder: Responder;
+  /** Live visitor connections by connection id. */
+  live: Map<string, LiveEntry>;
+  /** Agent presence by agent id: status and how many consoles they have open. */
+  presence: Map<string, { agent: AgentConfig; status: 'online' | 'away'; connections: number }>;
+  now: () => number;
+}
+
+/** Digest of what a message says, to tell an honest retry from a different message reusing an id. */
+export function payloadHash(body: Body, quickReplies: string[] | null): string {
+  return createHash('sha256')
+    .update(JSON.stringify([body, quickReplies]))
+    .digest('base64url');
+}
+
+/** A stored message as the wire carries it; attachment URLs are made absolute against `base`. */
+export function toWireMessage(record: MessageRecord, base: string): Message {
+  const body: Body =
+    record.body.kind === 'attachment'
+      ? { ...record.body, url: `${base}/v1/uploads/${record.body.upload}` }
+      : record.body;
+  const author: Message['author'] = { role: record.role };
+  if (record.role !== 'visitor') {
+    author.id = record.authorId;
+    if (record.authorName) author.name = record.authorName;
+  }
+  const message: Message = {
+    conversation: record.conversationId,
+    seq: record.seq,
+    id: record.clientId,
+    author,
+    body,
+    at: record.createdAt,
+  };
+  if (record.quickReplies?.length) message.quickReplies = record.quickReplies;
+  if (record.proactive) message.proactive = true;
+  return message;
+}
+
+/** A conversation as its visitor sees it. */
+export function conversationState(c: ConversationRecord): ConversationState {
+  return {
+    id: c.id,
+    status: c.status,
+    epoch: c.epoch,
+    lastSeq: c.lastSeq,
+    visitorReadSeq: c.visitorReadSeq,
+    agentReadSeq: c.agentReadSeq,
+  };
+}
+
+/** The agents' view of a visitor's context: nothing at all without context consent. */
+export function contextForAgents(context: ContextRecord | null): VisitorContext | undefined {
+  if (!context?.consent?.context) return context?.consent ? { consent: context.consent } : undefined;
+  const out: VisitorContext = { consent: context.consent };
+  if (context.page) out.page = context.page;
+  if (context.attributes) out.attributes = context.attributes;
+  if (context.cart !== null) out.cart = context.cart;
+  return out;
+}
+
+/** One row of the agents' conversation list. */
+export async function summarize(hub: Hub, c: ConversationRecord): Promise<ConversationSummary> {
+  const [visitor, context, unread, last] = await Promise.all([
+    hub.storage.getVisitor(c.visitorId),
+    hub.storage.getContext(c.visitorId),
+    hub.storage.countUnread(c.id),
+    c.lastSeq > 0 ? hub.storage.messagesBefore(c.id, c.lastSeq + 1, 1) : Promise.resolve([]),
+  ]);
+  const summary: ConversationSummary = {
+    id: c.id,
+    site: c.siteId,
+    status: c.status === 'closed' ? 'closed' : c.lastVisitorSeq > c.lastAgentSeq ? 'waiting' : 'open',
+    visitor: { id: c.visitorId, mode: visitor?.mode ?? 'anonymous' },
+    lastSeq: c.lastSeq,
+    agentReadSeq: c.agentReadSeq,
+    visitorReadSeq: c.visitorReadSeq,
+    unread,
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt,
+  };
+  if (visitor?.userId) summary.visitor.userId = visitor.userId;
+  if (visitor?.name) summary.visitor.name = visitor.name;
+  if (visitor?.email) summary.visitor.email = visitor.email;
+  const lastMessage = last[0];
+  if (lastMessage) {
+    const preview = lastMessage.body.kind === 'text' ? lastMessage.body.text : `📎 ${lastMessage.body.name}`;
+    summary.lastMessage = { role: lastMessage.role, preview: preview.slice(0, 140), at: lastMessage.createdAt };
+  }
+  const ctx = contextForAgents(context);
+  if (ctx) summary.context = ctx;
+  return summary;
+}
+
+/** The presence a site's visitors see: someone online, else someone away, else offline. */
+export function sitePresence(hub: Hub, site: string): Presence {
+  let away = false;
+  for (const { agent, status } of hub.presence.values()) {
+    if (!agent.sites.includes('*') && !agent.sites.includes(site)) continue;
+    if (status === 'online') return 'online';
+    away = true;
+  }
+  return away ? 'away' : 'offline';
+}
+
+/**
+ * Stores a message and tells everyone who should know: the conversation's listeners get the message,
+ * the site's agents a list refresh. Nothing is published for a duplicate or a conflict.
+ */
+export async function appendAndPublish(
+  hub: Hub,
+  siteId: string,
+  message: NewMessage,
+  origin: string,
+  receivedAt: number,
+): Promise<AppendResult> {
+  const result = await hub.storage.appendMessage(message);
+  if (result.status !== 'stored') return result;
+  hub.metrics.messagesStored++;
+  hub.fanout.publish(topics.conversation(message.conversationId), {
+    kind: 'message',
+    message: toWireMessage(result.message, ''),
+    origin,
+    receivedAt,
+  });
+  hub.fanout.publish(topics.agents(siteId), { kind: 'conversation', conversation: message.conversationId });
+  return result;
+}
+
+/** Re-bases a fanned-out message's attachment URL for one connection. */
+export function rebase(message: Message, base: string): Message {
+  if (message.body.kind !== 'attachment') return message;
+  return { ...message, body: { ...message.body, url: `${base}/v1/uploads/${message.body.upload}` } };
+}

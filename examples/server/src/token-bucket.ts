@@ -1,0 +1,70 @@
+/**
+ * A token bucket: `capacity` tokens, refilled at `ratePerSecond`. `take()` spends one token when there is
+ * one; otherwise it reports how long until there will be. The clock is injected for tests.
+ */
+export class TokenBucket {
+  #tokens: number;
+  #last: number;
+  readonly #capacity: number;
+  readonly #rate: number;
+  readonly #now: () => number;
+
+  constructor(ratePerSecond: number, capacity: number, now: () => number = Date.now) {
+    this.#rate = ratePerSecond;
+    this.#capacity = capacity;
+    this.#tokens = capacity;
+    this.#now = now;
+    this.#last = now();
+  }
+
+  #refill(): void {
+    const now = this.#now();
+    this.#tokens = Math.min(this.#capacity, this.#tokens + ((now - this.#last) / 1000) * this.#rate);
+    this.#last = now;
+  }
+
+  /** Spends a token. Returns 0 when allowed, else the milliseconds to wait for the next token. */
+  take(): number {
+    this.#refill();
+    if (this.#tokens >= 1) {
+      this.#tokens -= 1;
+      return 0;
+    }
+    return Math.ceil(((1 - this.#tokens) / this.#rate) * 1000);
+  }
+
+  /** True when the bucket is full again, i.e. the caller has been quiet long enough to be forgotten. */
+  get idle(): boolean {
+    this.#refill();
+    return this.#tokens >= this.#capacity;
+  }
+}
+
+/**
+ * Token buckets by key (e.g. client IP), forgetting keys whose bucket refilled, so memory stays bounded
+ * by the number of recently active keys.
+ */
+export class KeyedBuckets {
+  readonly #buckets = new Map<string, TokenBucket>();
+  readonly #make: () => TokenBucket;
+
+  constructor(ratePerSecond: number, capacity: number, now: () => number = Date.now) {
+    this.#make = () => new TokenBucket(ratePerSecond, capacity, now);
+  }
+
+  /** Spends a token of `key`'s bucket: 0 when allowed, else milliseconds to wait. */
+  take(key: string): number {
+    let bucket = this.#buckets.get(key);
+    if (!bucket) {
+      if (this.#buckets.size > 10_000) this.sweep();
+      bucket = this.#make();
+      this.#buckets.set(key, bucket);
+    }
+    return bucket.take();
+  }
+
+  /** Drops buckets that are full again. */
+  sweep(): void {
+    for (const [key, bucket] of this.#buckets) if (bucket.idle) this.#buckets.delete(key);
+  }
+}

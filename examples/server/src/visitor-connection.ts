@@ -1,0 +1,545 @@
+import {
+  PROTOCOL_VERSION,
+  clientFrameSchema,
+  parseFrame,
+  type Body,
+  type ClientFrame,
+  type Consent,
+  type HelloFrame,
+  type Message,
+} from '@parlor/core/protocol';
+import type { WebSocket } from 'ws';
+import { authenticate, mintToken } from './auth/index.js';
+import { withinBusinessHours } from './business-hours.js';
+import { signingSecret, type SiteConfig } from './config.js';
+import { ConnectionBase, type Peer } from './connection-base.js';
+import { topics, type FanoutEvent } from './fanout.js';
+import {
+  appendAndPublish,
+  conversationState,
+  payloadHash,
+  rebase,
+  sitePresence,
+  toWireMessage,
+  type Hub,
+} from './hub.js';
+import { newId } from './ids.js';
+import { originAllowed } from './origin.js';
+import type { ConversationRecord, MessageRecord, VisitorRecord } from './storage/storage.js';
+import { TokenBucket } from './token-bucket.js';
+
+const VISITOR_TOKEN_TTL_S = 400 * 24 * 3600;
+const SESSION_TOKEN_TTL_S = 3600;
+
+type Frame<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
+
+/** The verified identity a connection acts as, after `hello`. */
+interface Session {
+  site: SiteConfig;
+  visitor: VisitorRecord;
+  consent: Consent | null;
+}
+
+/** The site as the auth module needs it. */
+function authSite(site: SiteConfig) {
+  return {
+    id: site.id,
+    secrets: site.secrets,
+    allow: site.auth.allow,
+    ...(site.auth.jwks ? { jwks: site.auth.jwks } : {}),
+  };
+}
+
+/**
+ * One visitor's WebSocket (`/v1/connect`): authenticates the `hello`, then serves sends, syncs,
+ * typing, reads, context and identity changes for that visitor only. Every conversation id a frame
+ * names is checked against the session's visitor: another visitor's conversation is `forbidden`, and
+ * nothing of it is ever sent.
+ */
+export class VisitorConnection extends ConnectionBase {
+  #session: Session | null = null;
+  readonly #messages: TokenBucket;
+  readonly #helloTimer: NodeJS.Timeout;
+
+  constructor(ws: WebSocket, hub: Hub, peer: Peer) {
+    super(ws, hub, peer, 'visitor');
+    const { messagesPerSecond, messageBurst } = hub.config.limits;
+    this.#messages = new TokenBucket(messagesPerSecond, messageBurst, hub.now);
+    this.#helloTimer = setTimeout(() => {
+      if (!this.#session) this.fail('not_ready', 'no hello within the allowed time', 4008);
+    }, hub.config.helloTimeoutMs);
+    this.#helloTimer.unref();
+    hub.metrics.connections.visitor++;
+  }
+
+  protected override closed(): void {
+    clearTimeout(this.#helloTimer);
+    this.hub.metrics.connections.visitor--;
+    const live = this.hub.live.get(this.id);
+    if (live) {
+      this.hub.live.delete(this.id);
+      this.hub.fanout.publish(topics.agents(live.site), { kind: 'visitors', site: live.site });
+    }
+  }
+
+  protected override async handle(text: string): Promise<void> {
+    const parsed = parseFrame(clientFrameSchema, text, this.hub.config.limits.maxFrameBytes);
+    if (!parsed.ok) {
+      this.error(parsed.code, parsed.message, parsed.frame ? { frame: parsed.frame } : {});
+      return;
+    }
+    const frame = parsed.frame;
+    const session = this.#session;
+    if (frame.type === 'hello') {
+      if (session) this.error('invalid_state', 'hello was already received', { frame: 'hello' });
+      else await this.#hello(frame);
+      return;
+    }
+    if (!session) {
+      this.error('not_ready', 'the first frame must be hello', { frame: frame.type });
+      return;
+    }
+    switch (frame.type) {
+      case 'send':
+        return this.#send(session, frame);
+      case 'sync':
+        return this.#sync(session, frame.conversation, frame.epoch, frame.after);
+      case 'history':
+        return this.#history(session, frame);
+      case 'typing':
+        return this.#typing(session, frame);
+      case 'read':
+        return this.#read(session, frame);
+      case 'context':
+        return this.#context(session, frame);
+      case 'identify':
+        return this.#identify(session, frame);
+      case 'logout':
+        await this.#establish(session.site, await this.#newAnonymous(session.site), session.consent);
+        return;
+      case 'ping':
+        this.send({ type: 'pong', ...(frame.t !== undefined ? { t: frame.t } : {}), serverTime: this.hub.now() });
+        return;
+    }
+  }
+
+  // ---- session ----
+
+  async #hello(frame: HelloFrame): Promise<void> {
+    if (frame.v !== PROTOCOL_VERSION)
+      return this.fail('unsupported_version', `this server speaks v${PROTOCOL_VERSION}`, 4004);
+    const site = this.hub.sites.get(frame.site);
+    if (!site) return this.fail('not_found', 'unknown site', 4005);
+    if (!originAllowed(this.peer.origin, site.allowedOrigins))
+      return this.fail('forbidden_origin', 'this page is not allowed to use this site', 4003);
+    const result = await authenticate(authSite(site), frame.auth, this.hub.now());
+    if (!result.ok) return this.fail(result.code, result.message, result.code === 'token_expired' ? 4002 : 4001);
+    const identity = result.identity;
+    const visitor =
+      identity.mode === 'anonymous'
+        ? await this.#anonymous(site, identity.visitorId)
+        : await this.#identified(site, identity, identity.carryVisitorId);
+    clearTimeout(this.#helloTimer);
+    const session = await this.#establish(site, visitor, frame.consent ?? null);
+    if (frame.resume) await this.#sync(session, frame.resume.conversation, frame.resume.epoch, frame.resume.seq);
+  }
+
+  async #anonymous(site: SiteConfig, visitorId: string | null): Promise<VisitorRecord> {
+    if (visitorId) {
+      const known = await this.hub.storage.getVisitor(visitorId);
+      // A token only brings back an anonymous visitor of this site: once merged into a user, it is spent.
+      if (known && known.siteId === site.id && known.mode === 'anonymous')
+        return this.hub.storage.updateVisitor(known.id, { lastSeenAt: this.hub.now() });
+    }
+    return this.#newAnonymous(site);
+  }
+
+  #newAnonymous(site: SiteConfig): Promise<VisitorRecord> {
+    const now = this.hub.now();
+    return this.hub.storage.createVisitor({
+      id: newId('v'),
+      siteId: site.id,
+      mode: 'anonymous',
+      userId: null,
+      name: null,
+      email: null,
+      createdAt: now,
+      lastSeenAt: now,
+    });
+  }
+
+  async #identified(
+    site: SiteConfig,
+    identity: { mode: 'identified' | 'jwt'; userId: string; name?: string; email?: string },
+    carryVisitorId: string | null,
+  ): Promise<VisitorRecord> {
+    const { storage } = this.hub;
+    const now = this.hub.now();
+    let visitor = await storage.findVisitorByUser(site.id, identity.userId);
+    if (!visitor) {
+      visitor = await storage.createVisitor({
+        id: newId('v'),
+        siteId: site.id,
+        mode: identity.mode,
+        userId: identity.userId,
+        name: identity.name ?? null,
+        email: identity.email ?? null,
+        createdAt: now,
+        lastSeenAt: now,
+      });
+    } else {
+      visitor = await storage.updateVisitor(visitor.id, {
+        lastSeenAt: now,
+        ...(identity.name !== undefined ? { name: identity.name } : {}),
+        ...(identity.email !== undefined ? { email: identity.email } : {}),
+      });
+    }
+    if (carryVisitorId && carryVisitorId !== visitor.id) {
+      const anon = await storage.getVisitor(carryVisitorId);
+      if (anon && anon.siteId === site.id && anon.mode === 'anonymous') {
+        const moved = await storage.mergeVisitor(anon.id, visitor.id);
+        for (const id of moved)
+          this.hub.fanout.publish(topics.agents(site.id), { kind: 'conversation', conversation: id });
+      }
+    }
+    return visitor;
+  }
+
+  /** Binds the connection to `visitor`: subscriptions rebuilt from scratch, then a fresh `welcome`. */
+  async #establish(site: SiteConfig, visitor: VisitorRecord, consent: Consent | null): Promise<Session> {
+    this.unsubscribeAll();
+    const session: Session = { site, visitor, consent };
+    this.#session = session;
+    const conversation = await this.hub.storage.latestConversation(visitor.id);
+    this.subscribe(topics.visitor(visitor.id));
+    this.subscribe(topics.site(site.id));
+    if (conversation) this.subscribe(topics.conversation(conversation.id));
+    this.hub.live.set(this.id, {
+      visitorId: visitor.id,
+      site: site.id,
+      connectedAt: this.hub.live.get(this.id)?.connectedAt ?? this.hub.now(),
+    });
+    this.hub.fanout.publish(topics.agents(site.id), { kind: 'visitors', site: site.id });
+    const now = this.hub.now();
+    const secret = signingSecret(site);
+    const mint = (kind: 'visitor' | 'session', ttlSeconds: number) =>
+      mintToken(secret, { kind, siteId: site.id, visitorId: visitor.id, now, ttlSeconds });
+    const away = !withinBusinessHours(site, now);
+    this.send({
+      type: 'welcome',
+      v: PROTOCOL_VERSION,
+      visitor: {
+        id: visitor.id,
+        mode: visitor.mode,
+        ...(visitor.mode === 'anonymous' ? { token: mint('visitor', VISITOR_TOKEN_TTL_S) } : {}),
+        ...(visitor.userId ? { userId: visitor.userId } : {}),
+        ...(visitor.name ? { name: visitor.name } : {}),
+        ...(visitor.email ? { email: visitor.email } : {}),
+      },
+      session: { token: mint('session', SESSION_TOKEN_TTL_S), expiresAt: now + SESSION_TOKEN_TTL_S * 1000 },
+      conversation: conversation ? conversationState(conversation) : null,
+      limits: this.hub.config.limits,
+      serverTime: now,
+      site: {
+        name: site.name,
+        ...(site.greeting ? { greeting: site.greeting } : {}),
+        away,
+        ...(away && site.awayMessage ? { awayMessage: site.awayMessage } : {}),
+        presence: sitePresence(this.hub, site.id),
+      },
+    });
+    return session;
+  }
+
+  async #identify(session: Session, frame: Frame<'identify'>): Promise<void> {
+    const { site, visitor } = session;
+    const result = await authenticate(authSite(site), frame.auth, this.hub.now());
+    if (!result.ok) return this.fail(result.code, result.message, result.code === 'token_expired' ? 4002 : 4001);
+    if (result.identity.mode === 'anonymous') return this.error('bad_frame', 'identify needs identified or jwt auth');
+    const carry = visitor.mode === 'anonymous' ? visitor.id : result.identity.carryVisitorId;
+    const next = await this.#identified(site, result.identity, carry);
+    await this.#establish(site, next, session.consent);
+  }
+
+  /** The conversation if it is this visitor's, else null. */
+  async #owned(session: Session, id: string): Promise<ConversationRecord | null> {
+    const conversation = await this.hub.storage.getConversation(id);
+    return conversation && conversation.visitorId === session.visitor.id ? conversation : null;
+  }
+
+  // ---- messages ----
+
+  async #send(session: Session, frame: Frame<'send'>): Promise<void> {
+    const { storage, config } = this.hub;
+    const receivedAt = this.hub.now();
+    const { id } = frame;
+    const tooLong = (s: string | undefined) => (s?.length ?? 0) > config.limits.maxTextLength;
+    if (
+      (frame.body.kind === 'text' && tooLong(frame.body.text)) ||
+      (frame.body.kind === 'attachment' && tooLong(frame.body.caption))
+    )
+      return this.error('too_large', `text is over ${config.limits.maxTextLength} characters`, { id });
+    const wait = this.#messages.take();
+    if (wait > 0) return this.error('rate_limited', 'too many messages', { id, retryAfterMs: wait });
+
+    let body: Body = frame.body;
+    if (frame.body.kind === 'attachment') {
+      const upload = await storage.getUpload(frame.body.upload);
+      if (!upload || upload.visitorId !== session.visitor.id || upload.siteId !== session.site.id)
+        return this.error('forbidden', 'that upload is not yours', { id });
+      // Name, type and size come from what was really uploaded, never from the frame.
+      body = { kind: 'attachment', upload: upload.id, name: upload.name, mime: upload.mime, size: upload.size };
+      if (frame.body.caption) body.caption = frame.body.caption;
+    }
+
+    let conversation: ConversationRecord | null;
+    if (frame.conversation) {
+      conversation = await this.#owned(session, frame.conversation);
+      if (!conversation) return this.error('forbidden', 'not a conversation of yours', { id });
+    } else {
+      // No conversation named: the visitor's latest one. A retried first message therefore lands in the
+      // conversation its first attempt created, and dedupe finds it there.
+      conversation = await storage.latestConversation(session.visitor.id);
+      if (!conversation) conversation = await this.#newConversation(session);
+    }
+    if (conversation.status === 'closed') {
+      conversation = await storage.setStatus(conversation.id, 'open', receivedAt);
+      this.hub.fanout.publish(topics.conversation(conversation.id), {
+        kind: 'conversation',
+        conversation: conversation.id,
+      });
+    }
+
+    const firstFromVisitor = conversation.lastVisitorSeq === 0;
+    const result = await appendAndPublish(
+      this.hub,
+      session.site.id,
+      {
+        conversationId: conversation.id,
+        clientId: id,
+        role: 'visitor',
+        authorId: session.visitor.id,
+        authorName: session.visitor.name,
+        body,
+        quickReplies: null,
+        proactive: false,
+        createdAt: receivedAt,
+        payloadHash: payloadHash(body, null),
+      },
+      this.id,
+      receivedAt,
+    );
+    if (result.status === 'conflict')
+      return this.error('conflict', 'this id was already used for a different message', { id });
+    const stored = result.message;
+    this.send({
+      type: 'ack',
+      id,
+      conversation: stored.conversationId,
+      seq: stored.seq,
+      at: stored.createdAt,
+      ...(result.status === 'duplicate' ? { duplicate: true } : {}),
+    });
+    if (result.status === 'stored') await this.#respond(session, conversation, stored.seq, firstFromVisitor);
+  }
+
+  async #newConversation(session: Session): Promise<ConversationRecord> {
+    const now = this.hub.now();
+    const conversation = await this.hub.storage.createConversation({
+      id: newId('c'),
+      siteId: session.site.id,
+      visitorId: session.visitor.id,
+      status: 'open',
+      epoch: 1,
+      lastSeq: 0,
+      visitorReadSeq: 0,
+      agentReadSeq: 0,
+      lastAgentSeq: 0,
+      lastVisitorSeq: 0,
+      createdAt: now,
+      updatedAt: now,
+    });
+    this.subscribe(topics.conversation(conversation.id));
+    this.hub.fanout.publish(topics.visitor(session.visitor.id), {
+      kind: 'visitor-conversation',
+      visitor: session.visitor.id,
+      conversation: conversation.id,
+    });
+    return conversation;
+  }
+
+  /** Runs the bot hook after a stored visitor message; its replies are ordinary `bot` messages. */
+  async #respond(session: Session, conversation: ConversationRecord, seq: number, first: boolean): Promise<void> {
+    const { responder } = this.hub;
+    const now = this.hub.now();
+    let replies;
+    try {
+      replies = await responder.respond({ site: session.site, conversation, seq, first, now });
+    } catch (error) {
+      this.log.warn('responder failed', { error: error instanceof Error ? error.message : String(error) });
+      return;
+    }
+    for (const reply of replies) {
+      const body: Body = { kind: 'text', text: reply.text };
+      const quickReplies = reply.quickReplies ?? null;
+      await appendAndPublish(
+        this.hub,
+        session.site.id,
+        {
+          conversationId: conversation.id,
+          clientId: reply.id,
+          role: 'bot',
+          authorId: 'bot',
+          authorName: responder.name,
+          body,
+          quickReplies,
+          proactive: false,
+          createdAt: this.hub.now(),
+          payloadHash: payloadHash(body, quickReplies),
+        },
+        'bot',
+        now,
+      );
+    }
+  }
+
+  async #sync(session: Session, conversationId: string, epoch: number, after: number): Promise<void> {
+    const { storage, config } = this.hub;
+    const pageSize = config.limits.pageSize;
+    const requested = await this.#owned(session, conversationId);
+    const target = requested ?? (await storage.latestConversation(session.visitor.id));
+    if (!target) {
+      this.send({ type: 'synced', conversation: null, epoch: 1, messages: [], more: false, recovered: false });
+      return;
+    }
+    this.subscribe(topics.conversation(target.id));
+    if (target !== requested || target.epoch !== epoch) {
+      const page = await storage.messagesBefore(target.id, target.lastSeq + 1, pageSize);
+      this.send({
+        type: 'synced',
+        conversation: conversationState(target),
+        epoch: target.epoch,
+        messages: page.map((m) => this.#wire(m)),
+        more: (page[0]?.seq ?? 1) > 1,
+        recovered: false,
+      });
+      return;
+    }
+    const page = await storage.messagesAfter(target.id, after, pageSize + 1);
+    const more = page.length > pageSize;
+    this.send({
+      type: 'synced',
+      conversation: conversationState(target),
+      epoch: target.epoch,
+      messages: page.slice(0, pageSize).map((m) => this.#wire(m)),
+      more,
+      recovered: true,
+    });
+  }
+
+  #wire(record: MessageRecord): Message {
+    return toWireMessage(record, this.peer.base);
+  }
+
+  async #history(session: Session, frame: Frame<'history'>): Promise<void> {
+    const conversation = await this.#owned(session, frame.conversation);
+    if (!conversation) return this.error('forbidden', 'not a conversation of yours', { frame: 'history' });
+    const limit = Math.min(frame.limit ?? this.hub.config.limits.pageSize, this.hub.config.limits.pageSize);
+    const page = await this.hub.storage.messagesBefore(conversation.id, frame.before, limit);
+    this.send({
+      type: 'older',
+      conversation: conversation.id,
+      messages: page.map((m) => this.#wire(m)),
+      more: (page[0]?.seq ?? 1) > 1,
+    });
+  }
+
+  async #typing(session: Session, frame: Frame<'typing'>): Promise<void> {
+    const conversation = await this.#owned(session, frame.conversation);
+    if (!conversation) return this.error('forbidden', 'not a conversation of yours', { frame: 'typing' });
+    this.hub.fanout.publish(topics.conversation(conversation.id), {
+      kind: 'typing',
+      conversation: conversation.id,
+      role: 'visitor',
+      on: frame.on,
+      origin: this.id,
+    });
+  }
+
+  async #read(session: Session, frame: Frame<'read'>): Promise<void> {
+    const conversation = await this.#owned(session, frame.conversation);
+    if (!conversation) return this.error('forbidden', 'not a conversation of yours', { frame: 'read' });
+    const seq = Math.min(frame.seq, conversation.lastSeq);
+    if (seq <= conversation.visitorReadSeq) return;
+    await this.hub.storage.markRead(conversation.id, 'visitor', seq);
+    this.hub.fanout.publish(topics.conversation(conversation.id), {
+      kind: 'read',
+      conversation: conversation.id,
+      role: 'visitor',
+      seq,
+    });
+    this.hub.fanout.publish(topics.agents(session.site.id), { kind: 'conversation', conversation: conversation.id });
+  }
+
+  async #context(session: Session, frame: Frame<'context'>): Promise<void> {
+    const { storage } = this.hub;
+    if (frame.consent) session.consent = frame.consent;
+    const consent = session.consent;
+    const previous = await storage.getContext(session.visitor.id);
+    // Without context consent nothing of page, attributes or cart is kept — and what was kept is dropped.
+    const allowed = consent?.context === true;
+    await storage.saveContext({
+      visitorId: session.visitor.id,
+      page: allowed ? (frame.page ?? previous?.page ?? null) : null,
+      attributes: allowed ? (frame.attributes ?? previous?.attributes ?? null) : null,
+      cart: allowed ? (frame.cart !== undefined ? frame.cart : (previous?.cart ?? null)) : null,
+      consent,
+      updatedAt: this.hub.now(),
+    });
+    this.hub.fanout.publish(topics.agents(session.site.id), { kind: 'visitors', site: session.site.id });
+    const latest = await storage.latestConversation(session.visitor.id);
+    if (latest)
+      this.hub.fanout.publish(topics.agents(session.site.id), { kind: 'conversation', conversation: latest.id });
+  }
+
+  // ---- events from other connections ----
+
+  protected override onEvent(event: FanoutEvent): void {
+    const session = this.#session;
+    if (!session) return;
+    switch (event.kind) {
+      case 'message':
+        if (event.origin === this.id) return; // the sender got its ack
+        this.send({ type: 'message', message: rebase(event.message, this.peer.base) });
+        if (event.message.author.role !== 'visitor') this.hub.metrics.relayed(this.hub.now() - event.receivedAt);
+        return;
+      case 'typing':
+        if (event.role !== 'visitor')
+          this.send({
+            type: 'typing',
+            conversation: event.conversation,
+            role: event.role,
+            on: event.on,
+            ...(event.name ? { name: event.name } : {}),
+          });
+        return;
+      case 'read':
+        this.send({ type: 'read', conversation: event.conversation, role: event.role, seq: event.seq });
+        return;
+      case 'conversation':
+        void this.hub.storage.getConversation(event.conversation).then((c) => {
+          if (c && c.visitorId === session.visitor.id)
+            this.send({ type: 'conversation', conversation: conversationState(c) });
+        });
+        return;
+      case 'visitor-conversation':
+        if (event.visitor === session.visitor.id) this.subscribe(topics.conversation(event.conversation));
+        return;
+      case 'presence':
+        this.send({ type: 'presence', presence: sitePresence(this.hub, session.site.id) });
+        return;
+      case 'visitors':
+        return;
+    }
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * Test harness: a real server on a free port with a temp data directory, a test site, agents, and a
+ * WebSocket client that reads frames in order. Nothing here mocks the server.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_LIMITS, type Limits } from '@parlor/core/protocol';
+import WebSocket from 'ws';
+import { parseSitesFile, type ServerConfig } from '../src/config.js';
+import { startServer, type RunningServer } from '../src/server.js';
+import { createSqliteStorage } from '../src/storage/sqlite-storage.js';
+
+export const ORIGIN = 'http://shop.test';
+export const SECRET = 'test-secret-0123456789-abcdefghijklmnop';
+export const OTHER_SECRET = 'other-secret-0123456789-abcdefghijklmno';
+export const AGENT_TOKEN = 'agent-token-0123456789-abcdefghijklmnopq';
+export const OTHER_AGENT_TOKEN = 'agent-token-other-0123456789-abcdefghijk';
+
+/** A valid UUIDv7 (time-ordered) for client ids. */
+export function uuidv7(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  const ms = BigInt(Date.now());
+  for (let i = 0; i < 6; i++) bytes[i] = Number((ms >> BigInt(8 * (5 - i))) & 0xffn);
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x70;
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export interface TestServer extends RunningServer {
+  dataDir: string;
+  wsUrl: string;
+  stop(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  limits?: Partial<Limits>;
+  sites?: unknown[];
+  dataDir?: string;
+  maxConnectionsPerIp?: number;
+  helloTimeoutMs?: number;
+}
+
+/** The default test sites: `shop` (all auth modes, analytics on) and `members` (jwt/identified only). */
+export function testSites(): unknown[] {
+  return [
+    {
+      id: 'shop',
+      name: 'Test shop',
+      secrets: [{ kid: 'k1', secret: SECRET }],
+      allowedOrigins: [ORIGIN, 'https://*.shop.test'],
+      greeting: 'Hello from the bot',
+      analytics: true,
+    },
+    {
+      id: 'members',
+      name: 'Members only',
+      secrets: [{ kid: 'm1', secret: OTHER_SECRET }],
+      allowedOrigins: [ORIGIN],
+      auth: { allow: ['identified', 'jwt'] },
+    },
+  ];
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'parlor-test-'));
+  const file = parseSitesFile({
+    sites: options.sites ?? testSites(),
+    agents: [
+      { id: 'ada', name: 'Ada', token: AGENT_TOKEN, sites: ['*'] },
+      { id: 'bo', name: 'Bo', token: OTHER_AGENT_TOKEN, sites: ['members'] },
+    ],
+  });
+  const config: ServerConfig = {
+    port: 0,
+    host: '127.0.0.1',
+    dataDir,
+    publicUrl: null,
+    sites: file.sites,
+    agents: file.agents,
+    limits: { ...DEFAULT_LIMITS, attachmentTypes: [...DEFAULT_LIMITS.attachmentTypes], ...options.limits },
+    maxConnectionsPerIp: options.maxConnectionsPerIp ?? 1000,
+    helloTimeoutMs: options.helloTimeoutMs ?? 10_000,
+    trustProxy: false,
+    logLevel: 'silent',
+  };
+  const storage = createSqliteStorage({ file: join(dataDir, 'parlor.db') });
+  await storage.migrate();
+  const server = await startServer({ config, storage });
+  return {
+    ...server,
+    dataDir,
+    wsUrl: `ws://127.0.0.1:${server.port}`,
+    async stop() {
+      await server.close();
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+type Frame = { type: string; [key: string]: unknown };
+
+/** A test WebSocket client: frames are queued in arrival order and read with `next()`. */
+export class Client {
+  readonly ws: WebSocket;
+  readonly frames: Frame[] = [];
+  readonly opened: Promise<void>;
+  readonly closed: Promise<{ code: number; reason: string }>;
+  #waiters: (() => void)[] = [];
+
+  constructor(url: string, origin: string | null = ORIGIN) {
+    this.ws = new WebSocket(url, origin ? { origin } : {});
+    this.opened = new Promise((resolve, reject) => {
+      this.ws.once('open', () => resolve());
+      this.ws.once('error', reject);
+      this.ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+    });
+    this.closed = new Promise((resolve) =>
+      this.ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
+    this.ws.on('message', (data) => {
+      this.frames.push(JSON.parse(data.toString()) as Frame);
+      for (const wake of this.#waiters.splice(0)) wake();
+    });
+    this.ws.on('close', () => {
+      for (const wake of this.#waiters.splice(0)) wake();
+    });
+  }
+
+  send(frame: unknown): void {
+    this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+  }
+
+  /** The next frame (of `type`, skipping others when given), waiting up to `ms`. */
+  async next<T = Frame>(type?: string, ms = 3000): Promise<T> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const i = this.frames.findIndex((f) => !type || f.type === type);
+      if (i >= 0) return this.frames.splice(i, 1)[0] as T;
+      if (this.ws.readyState === WebSocket.CLOSED)
+        throw new Error(`socket closed while waiting for ${type ?? 'a frame'}`);
+      const left = deadline - Date.now();
+      if (left <= 0)
+        throw new Error(`no ${type ?? 'frame'} within ${ms} ms; got ${JSON.stringify(this.frames.map((f) => f.type))}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Frames of `type` received so far (without consuming them). */
+  seen(type: string): Frame[] {
+    return this.frames.filter((f) => f.type === type);
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
+
+/** Opens a visitor socket and completes hello; returns the client and its welcome. */
+export async function visitor(server: TestServer, hello: Record<string, unknown> = {}, origin: string | null = ORIGIN) {
+  const client = new Client(`${server.wsUrl}/v1/connect`, origin);
+  await client.opened;
+  client.send({ type: 'hello', v: 1, site: 'shop', auth: { mode: 'anonymous' }, ...hello });
+  const welcome = await client.next('welcome');
+  return {
+    client,
+    welcome: welcome as Frame & {
+      visitor: { id: string; token?: string };
+      session: { token: string };
+      conversation: { id: string; epoch: number; lastSeq: number } | null;
+    },
+  };
+}
+
+/** Opens an agent socket (same origin as the server) and completes hello. */
+export async function agent(server: TestServer, token = AGENT_TOKEN) {
+  const client = new Client(`${server.wsUrl}/v1/agent`, `http://127.0.0.1:${server.port}`);
+  await client.opened;
+  client.send({ type: 'hello', v: 1, auth: { mode: 'agent', token } });
+  const welcome = await client.next('welcome');
+  return { client, welcome };
+}
+
+/** Sends a text message and waits for its ack. */
+export async function say(client: Client, text: string, extra: Record<string, unknown> = {}) {
+  const id = uuidv7();
+  client.send({ type: 'send', id, body: { kind: 'text', text }, ...extra });
+  const ack = await client.next<{ id: string; seq: number; conversation: string; duplicate?: boolean }>('ack');
+  return { id, ack };
+}
