@@ -241,6 +241,7 @@ export class AgentConnection extends ConnectionBase {
       conversation: conversation.id,
       role: 'agent',
       seq,
+      origin: this.id,
     });
     this.hub.fanout.publish(topics.agents(conversation.siteId), {
       kind: 'conversation',
@@ -372,7 +373,8 @@ export class AgentConnection extends ConnectionBase {
           });
         return;
       case 'read':
-        this.send({ type: 'read', conversation: event.conversation, role: event.role, seq: event.seq });
+        if (event.origin !== this.id)
+          this.send({ type: 'read', conversation: event.conversation, role: event.role, seq: event.seq });
         return;
       case 'conversation':
         void this.#accessible(event.conversation).then(async (c) => {

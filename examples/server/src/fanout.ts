@@ -8,7 +8,7 @@ export type FanoutEvent =
   /** A message was stored. `origin` is the connection that sent it (it gets an ack instead). */
   | { kind: 'message'; message: Message; origin: string; receivedAt: number }
   | { kind: 'typing'; conversation: string; role: Role; name?: string; on: boolean; origin: string }
-  | { kind: 'read'; conversation: string; role: Role; seq: number }
+  | { kind: 'read'; conversation: string; role: Role; seq: number; origin: string }
   /** A conversation's state changed (status, read points); listeners reload it. */
   | { kind: 'conversation'; conversation: string }
   /** A visitor got a new conversation: their other connections subscribe to it. */

@@ -477,6 +477,7 @@ export class VisitorConnection extends ConnectionBase {
       conversation: conversation.id,
       role: 'visitor',
       seq,
+      origin: this.id,
     });
     this.hub.fanout.publish(topics.agents(session.site.id), { kind: 'conversation', conversation: conversation.id });
   }
@@ -524,7 +525,8 @@ export class VisitorConnection extends ConnectionBase {
           });
         return;
       case 'read':
-        this.send({ type: 'read', conversation: event.conversation, role: event.role, seq: event.seq });
+        if (event.origin !== this.id)
+          this.send({ type: 'read', conversation: event.conversation, role: event.role, seq: event.seq });
         return;
       case 'conversation':
         void this.hub.storage.getConversation(event.conversation).then((c) => {

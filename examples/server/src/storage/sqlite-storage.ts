@@ -175,16 +175,20 @@ function toUpload(row: UploadRow): UploadRecord {
   };
 }
 
-/** Which per-side seq a message of this role moves: only agents and bots answer; system notes count for neither. */
+/**
+ * Which per-side seq a message of this role moves. Only a human agent's reply answers a visitor: a bot's
+ * greeting or away note must not take the conversation out of the agents' waiting queue. System notes
+ * count for neither side.
+ */
 function sideOf(role: Role): 'agent' | 'visitor' | 'none' {
   switch (role) {
     case 'agent':
-    case 'bot':
       return 'agent';
-    case 'visitor':
-      return 'visitor';
+    case 'bot':
     case 'system':
       return 'none';
+    case 'visitor':
+      return 'visitor';
   }
 }
 

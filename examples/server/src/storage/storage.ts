@@ -41,7 +41,7 @@ export interface ConversationRecord {
   lastSeq: number;
   visitorReadSeq: number;
   agentReadSeq: number;
-  /** Seq of the last message written by an agent (0 = none): the conversation is "waiting" while lastVisitorSeq > this. */
+  /** Seq of the last message written by a human agent (0 = none; bots do not count): "waiting" while lastVisitorSeq > this. */
   lastAgentSeq: number;
   lastVisitorSeq: number;
   createdAt: number;
