@@ -2,7 +2,7 @@
  * Shared Vite settings for every library package in the workspace.
  *
  * Packages extend this with `library(import.meta.url, entries)` from their own `vite.config.ts`:
- * ESM output, one file per entry, every dependency and peer dependency left external (npm consumers
+ * ESM output, one file per source module, every dependency and peer dependency left external (npm consumers
  * bundle them once), no minification (consumers minify), source maps on. The CDN builds of the widget
  * and the Shopify loader bundle everything instead; they set that up in their own config files.
  */
@@ -42,9 +42,11 @@ export function library(packageUrl: string, entry: Record<string, string>, extra
         outDir: 'dist',
         minify: false,
         lib: { entry, formats: ['es'] },
+        // One output file per source module, so an app's bundler drops what it does not import (with
+        // `sideEffects: false`, whole modules such as the agent protocol disappear).
         rolldownOptions: {
           external,
-          output: { entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
+          output: { preserveModules: true, preserveModulesRoot: 'src', entryFileNames: '[name].js' },
         },
       },
     } satisfies UserConfig),

@@ -1,3 +1,3 @@
 import { library } from '../../vite.config.ts';
 
-export default library(import.meta.url, { index: 'src/index.ts', protocol: 'src/protocol/index.ts' });
+export default library(import.meta.url, { index: 'src/index.ts', 'protocol/index': 'src/protocol/index.ts' });
