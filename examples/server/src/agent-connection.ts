@@ -185,7 +185,13 @@ export class AgentConnection extends ConnectionBase {
       if (!upload || upload.siteId !== conversation.siteId) return this.error('forbidden', 'unknown upload', { id });
     }
     const receivedAt = this.hub.now();
-    if (conversation.status === 'closed') await this.hub.storage.setStatus(conversation.id, 'open', receivedAt);
+    if (conversation.status === 'closed') {
+      await this.hub.storage.setStatus(conversation.id, 'open', receivedAt);
+      this.hub.fanout.publish(topics.conversation(conversation.id), {
+        kind: 'conversation',
+        conversation: conversation.id,
+      });
+    }
     const quickReplies = frame.quickReplies ?? null;
     const result = await appendAndPublish(
       this.hub,
@@ -290,7 +296,13 @@ export class AgentConnection extends ConnectionBase {
         visitor: visitor.id,
         conversation: conversation.id,
       });
-    } else if (conversation.status === 'closed') await storage.setStatus(conversation.id, 'open', now);
+    } else if (conversation.status === 'closed') {
+      await storage.setStatus(conversation.id, 'open', now);
+      this.hub.fanout.publish(topics.conversation(conversation.id), {
+        kind: 'conversation',
+        conversation: conversation.id,
+      });
+    }
     const body: Body = { kind: 'text', text: frame.text };
     const result = await appendAndPublish(
       this.hub,
@@ -318,6 +330,7 @@ export class AgentConnection extends ConnectionBase {
       conversation: conversation.id,
       seq: result.message.seq,
       at: result.message.createdAt,
+      ...(result.status === 'duplicate' ? { duplicate: true } : {}),
     });
   }
 

@@ -535,7 +535,13 @@ export class VisitorConnection extends ConnectionBase {
         });
         return;
       case 'visitor-conversation':
-        if (event.visitor === session.visitor.id) this.subscribe(topics.conversation(event.conversation));
+        if (event.visitor !== session.visitor.id) return;
+        // Another tab (or an agent's proactive message) started a conversation: follow it, and say so.
+        this.subscribe(topics.conversation(event.conversation));
+        void this.hub.storage.getConversation(event.conversation).then((c) => {
+          if (c && c.visitorId === session.visitor.id)
+            this.send({ type: 'conversation', conversation: conversationState(c) });
+        });
         return;
       case 'presence':
         this.send({ type: 'presence', presence: sitePresence(this.hub, session.site.id) });

@@ -86,7 +86,9 @@ describe('agent console protocol against the real server', () => {
     const { ack } = await say(v.client, 'bye');
     const ada = await agent(server);
     ada.client.send({ type: 'status', conversation: ack.conversation, status: 'closed' });
-    const change = await v.client.next<{ conversation: { id: string; status: string } }>('conversation');
+    // The first state frame announced the new conversation (open); then comes the close.
+    let change = await v.client.next<{ conversation: { id: string; status: string } }>('conversation');
+    if (change.conversation.status === 'open') change = await v.client.next('conversation');
     assert.deepEqual([change.conversation.id, change.conversation.status], [ack.conversation, 'closed']);
     ada.client.send({ type: 'list', status: 'closed' });
     const closed = await ada.client.next<{ items: Summary[] }>('conversations');

@@ -13,7 +13,10 @@ export const ERROR_CODES = [
   'token_expired',
   /** The page's Origin is not on the site's allowlist. Fatal. */
   'forbidden_origin',
-  /** The caller may not read or write that resource. */
+  /**
+   * The caller may not read or write that resource. Also the answer for ids that do not exist, so
+   * the reply never tells whether someone else's conversation or upload exists.
+   */
   'forbidden',
   /** Too many frames, messages or connections; `retryAfterMs` says when to try again. */
   'rate_limited',
@@ -21,11 +24,11 @@ export const ERROR_CODES = [
   'too_large',
   /** The client speaks a protocol version this server does not. Fatal. */
   'unsupported_version',
-  /** No such site, conversation or upload (or not one the caller can see). */
+  /** No such site (at hello). Resources that exist but are not the caller's are `forbidden`. */
   'not_found',
   /** The same client id was sent before with a different payload. The first one stands. */
   'conflict',
-  /** The request is well-formed but not allowed in the current state (e.g. a closed conversation). */
+  /** The frame is well-formed but not allowed now (e.g. a second `hello` on one connection). */
   'invalid_state',
   /** Something failed on the server; safe to retry. */
   'internal',

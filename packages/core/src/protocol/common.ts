@@ -78,8 +78,8 @@ export const messageSchema = z.object({
   conversation: serverIdSchema,
   /** Position in the conversation: strictly increasing, no gaps. */
   seq: z.int().check(z.positive()),
-  /** The sender's client id (UUIDv7) or a server id for messages the server wrote. */
-  id: z.string().check(z.minLength(1), z.maxLength(64)),
+  /** The sender's client id (UUIDv7), or an id the server chose for messages it wrote (e.g. `bot:greeting`). */
+  id: z.string().check(z.minLength(1), z.maxLength(100)),
   author: authorSchema,
   body: bodySchema,
   /** When the server stored it. */
