@@ -13,6 +13,7 @@ import { ConnectionBase, type Peer } from './connection-base.js';
 import { topics, type FanoutEvent } from './fanout.js';
 import { appendAndPublish, contextForAgents, payloadHash, rebase, summarize, toWireMessage, type Hub } from './hub.js';
 import { newId } from './ids.js';
+import { plainBody, plainLabel, plainText } from './plain-text.js';
 import type { ConversationRecord } from './storage/storage.js';
 
 type Frame<T extends AgentClientFrame['type']> = Extract<AgentClientFrame, { type: T }>;
@@ -192,7 +193,10 @@ export class AgentConnection extends ConnectionBase {
         conversation: conversation.id,
       });
     }
-    const quickReplies = frame.quickReplies ?? null;
+    const body = plainBody(frame.body);
+    if (!body) return this.error('bad_frame', 'the message has no text once markup is removed', { id });
+    const replies = frame.quickReplies?.map((r) => plainLabel(r, 80)).filter(Boolean);
+    const quickReplies = replies?.length ? replies : null;
     const result = await appendAndPublish(
       this.hub,
       conversation.siteId,
@@ -202,11 +206,11 @@ export class AgentConnection extends ConnectionBase {
         role: 'agent',
         authorId: agent.id,
         authorName: agent.name,
-        body: frame.body,
+        body,
         quickReplies,
         proactive: false,
         createdAt: receivedAt,
-        payloadHash: payloadHash(frame.body, quickReplies),
+        payloadHash: payloadHash(body, quickReplies),
       },
       this.id,
       receivedAt,
@@ -303,7 +307,10 @@ export class AgentConnection extends ConnectionBase {
         conversation: conversation.id,
       });
     }
-    const body: Body = { kind: 'text', text: frame.text };
+    const text = plainText(frame.text);
+    if (!text.trim())
+      return this.error('bad_frame', 'the message has no text once markup is removed', { id: frame.id });
+    const body: Body = { kind: 'text', text };
     const result = await appendAndPublish(
       this.hub,
       visitor.siteId,

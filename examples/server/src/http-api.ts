@@ -10,6 +10,7 @@ import type { AgentConfig, SiteConfig } from './config.js';
 import type { Hub } from './hub.js';
 import { newId } from './ids.js';
 import { originAllowed } from './origin.js';
+import { plainLabel } from './plain-text.js';
 import type { KeyedBuckets } from './token-bucket.js';
 
 /** Types shown inline (as images); everything else is served as a download. */
@@ -128,12 +129,8 @@ export async function upload(req: IncomingMessage, res: ServerResponse, ctx: Htt
   } catch {
     // keep the default
   }
-  // Control characters and path separators never reach a header or a file system.
-  name =
-    [...name]
-      .map((ch) => (ch.charCodeAt(0) < 0x20 || ch === '\u007f' || ch === '/' || ch === '\\' ? '_' : ch))
-      .join('')
-      .slice(0, 255) || 'file';
+  // Markup and control characters go; path separators never reach a header or a file system.
+  name = plainLabel(name.replace(/[/\\]/g, '_'), 255) || 'file';
 
   const id = newId('u');
   const dir = join(hub.config.dataDir, 'uploads');

@@ -7,6 +7,8 @@ import {
   type Consent,
   type HelloFrame,
   type Message,
+  type Page,
+  type Attributes,
 } from '@parlor/core/protocol';
 import type { WebSocket } from 'ws';
 import { authenticate, mintToken } from './auth/index.js';
@@ -25,6 +27,7 @@ import {
 } from './hub.js';
 import { newId } from './ids.js';
 import { originAllowed } from './origin.js';
+import { plainBody, plainLabel } from './plain-text.js';
 import type { ConversationRecord, MessageRecord, VisitorRecord } from './storage/storage.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -38,6 +41,22 @@ interface Session {
   site: SiteConfig;
   visitor: VisitorRecord;
   consent: Consent | null;
+}
+
+/** A page as stored: the title as a plain label (URLs are data, shown as text, never as markup). */
+function cleanPage(page: Page | undefined): Page | undefined {
+  if (!page) return undefined;
+  const title = page.title === undefined ? undefined : plainLabel(page.title, 300);
+  return { url: page.url, ...(title ? { title } : {}), ...(page.referrer ? { referrer: page.referrer } : {}) };
+}
+
+/** Attributes as stored: string values as plain labels. */
+function cleanAttributes(attributes: Attributes | undefined): Attributes | undefined {
+  if (!attributes) return undefined;
+  const out: Attributes = {};
+  for (const [key, value] of Object.entries(attributes))
+    out[key] = typeof value === 'string' ? plainLabel(value, 500) : value;
+  return out;
 }
 
 /** The site as the auth module needs it. */
@@ -182,16 +201,16 @@ export class VisitorConnection extends ConnectionBase {
         siteId: site.id,
         mode: identity.mode,
         userId: identity.userId,
-        name: identity.name ?? null,
-        email: identity.email ?? null,
+        name: identity.name === undefined ? null : plainLabel(identity.name, 200) || null,
+        email: identity.email === undefined ? null : plainLabel(identity.email, 320) || null,
         createdAt: now,
         lastSeenAt: now,
       });
     } else {
       visitor = await storage.updateVisitor(visitor.id, {
         lastSeenAt: now,
-        ...(identity.name !== undefined ? { name: identity.name } : {}),
-        ...(identity.email !== undefined ? { email: identity.email } : {}),
+        ...(identity.name !== undefined ? { name: plainLabel(identity.name, 200) || null } : {}),
+        ...(identity.email !== undefined ? { email: plainLabel(identity.email, 320) || null } : {}),
       });
     }
     if (carryVisitorId && carryVisitorId !== visitor.id) {
@@ -282,14 +301,16 @@ export class VisitorConnection extends ConnectionBase {
     const wait = this.#messages.take();
     if (wait > 0) return this.error('rate_limited', 'too many messages', { id, retryAfterMs: wait });
 
-    let body: Body = frame.body;
+    let body: Body | null = plainBody(frame.body);
+    if (!body) return this.error('bad_frame', 'the message has no text once markup is removed', { id });
     if (frame.body.kind === 'attachment') {
       const upload = await storage.getUpload(frame.body.upload);
       if (!upload || upload.visitorId !== session.visitor.id || upload.siteId !== session.site.id)
         return this.error('forbidden', 'that upload is not yours', { id });
       // Name, type and size come from what was really uploaded, never from the frame.
+      const caption = body.kind === 'attachment' ? body.caption : undefined;
       body = { kind: 'attachment', upload: upload.id, name: upload.name, mime: upload.mime, size: upload.size };
-      if (frame.body.caption) body.caption = frame.body.caption;
+      if (caption) body.caption = caption;
     }
 
     let conversation: ConversationRecord | null;
@@ -491,8 +512,8 @@ export class VisitorConnection extends ConnectionBase {
     const allowed = consent?.context === true;
     await storage.saveContext({
       visitorId: session.visitor.id,
-      page: allowed ? (frame.page ?? previous?.page ?? null) : null,
-      attributes: allowed ? (frame.attributes ?? previous?.attributes ?? null) : null,
+      page: allowed ? (cleanPage(frame.page) ?? previous?.page ?? null) : null,
+      attributes: allowed ? (cleanAttributes(frame.attributes) ?? previous?.attributes ?? null) : null,
       cart: allowed ? (frame.cart !== undefined ? frame.cart : (previous?.cart ?? null)) : null,
       consent,
       updatedAt: this.hub.now(),

@@ -324,12 +324,15 @@ describe('visitor protocol against the real server', () => {
     client.close();
   });
 
-  it('stores HTML in text as text, byte for byte', async () => {
+  it('strips markup at write: stored text holds no HTML, and a message of markup only is refused', async () => {
     const { client } = await visitor(server);
-    const payload = '<img src=x onerror=alert(1)><script>alert(2)</script>';
-    const { ack } = await say(client, payload);
+    const { ack } = await say(client, 'hi <img src=x onerror=alert(1)><script>alert(2)</script> a < b');
     const [row] = await server.hub.storage.messagesAfter(ack.conversation, 0, 1);
-    assert.deepEqual(row?.body, { kind: 'text', text: payload });
+    assert.deepEqual(row?.body, { kind: 'text', text: 'hi alert(2) a < b' });
+    const id = uuidv7();
+    client.send({ type: 'send', id, body: { kind: 'text', text: '<svg onload=alert(1)>' } });
+    const error = await client.next<{ code: string; id: string }>('error');
+    assert.deepEqual([error.code, error.id], ['bad_frame', id]);
     client.close();
   });
 

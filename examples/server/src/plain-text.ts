@@ -1,0 +1,47 @@
+import type { Body } from '@parlor/core/protocol';
+
+/**
+ * Text is stored as text. Before anything a client sent is stored, markup is removed here, so a message
+ * is safe even where a later consumer (an e-mail digest, a CRM export, a careless renderer) forgets to
+ * escape it. Renderers still render text as text; this is the second layer, not the only one.
+ *
+ * Removed: HTML/XML tags, comments, CDATA and processing instructions (`<b>`, `</script>`, `<!-- -->`,
+ * `<![CDATA[…]]>`, `<?php …?>`), C0 control characters other than tab and newline, and the bidi
+ * embedding/override characters (U+202A–U+202E) used to disguise text direction. Kept: everything else,
+ * including a lone `<` or `>` ("a < b", "<3") and bidi isolates, which RTL text uses legitimately.
+ */
+const MARKUP =
+  /<!--[\s\S]*?(?:-->|$)|<!\[CDATA\[[\s\S]*?(?:\]\]>|$)|<\?[\s\S]*?(?:\?>|$)|<\/?[A-Za-z][^<>]*(?:>|$)|<![A-Za-z][^<>]*>/g;
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e]/g;
+
+/** `text` without markup, control characters or bidi overrides, with line breaks normalised to `\n`. */
+export function plainText(text: string): string {
+  let out = text.replace(/\r\n?/g, '\n');
+  // Removing one tag can join the halves of another ("<scr<b>ipt>"): repeat until nothing changes.
+  for (let previous = ''; previous !== out;) {
+    previous = out;
+    out = out.replace(MARKUP, '');
+  }
+  return out.replace(CONTROL, '');
+}
+
+/** A short single-line label (names, file names): plain text, line breaks folded, trimmed, capped. */
+export function plainLabel(text: string, max: number): string {
+  return plainText(text).replace(/\s+/g, ' ').trim().slice(0, max);
+}
+
+/**
+ * A message body as it will be stored: text and caption as {@link plainText}, file name as a label.
+ * Null when a text message has nothing left once markup is removed.
+ */
+export function plainBody(body: Body): Body | null {
+  if (body.kind === 'text') {
+    const text = plainText(body.text);
+    return text.trim() ? { kind: 'text', text } : null;
+  }
+  const { caption, url: _url, ...rest } = body;
+  const clean: Body = { ...rest, name: plainLabel(body.name, 255) || 'file' };
+  const text = caption === undefined ? '' : plainText(caption);
+  if (text.trim()) clean.caption = text;
+  return clean;
+}
