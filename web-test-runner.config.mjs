@@ -36,7 +36,7 @@ function countsReporter() {
 }
 
 export default {
-  files: ['packages/*/src/**/*.test.ts', 'test/browser/**/*.test.ts'],
+  files: ['packages/*/src/**/*.test.ts', 'examples/*/console/src/**/*.test.ts', 'test/browser/**/*.test.ts'],
   nodeResolve: { exportConditions: ['@parlor/source', 'development', 'browser'] },
   plugins: [
     esbuildPlugin({ ts: true, target: 'es2022', tsconfig: new URL('tsconfig.base.json', import.meta.url).pathname }),

@@ -12,6 +12,7 @@ import type { Body } from '@parlor/core/protocol';
  */
 const MARKUP =
   /<!--[\s\S]*?(?:-->|$)|<!\[CDATA\[[\s\S]*?(?:\]\]>|$)|<\?[\s\S]*?(?:\?>|$)|<\/?[A-Za-z][^<>]*(?:>|$)|<![A-Za-z][^<>]*>/g;
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e]/g;
 
 /** `text` without markup, control characters or bidi overrides, with line breaks normalised to `\n`. */
