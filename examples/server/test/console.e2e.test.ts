@@ -1,0 +1,68 @@
+// The agent console in real Chromium against the real server: sign in, see a waiting visitor, read their
+// message (markup stripped, shown as text), reply, and the visitor receives it. No CSP violation allowed.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser } from 'playwright-core';
+import { computeUserHash } from '../src/auth/index.js';
+import { AGENT_TOKEN, SECRET, say, startTestServer, visitor, type TestServer } from './harness.js';
+
+const CHROME = process.env.CHROME_PATH ?? '/usr/bin/chromium';
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+describe('agent console in Chromium', () => {
+  let server: TestServer;
+  let browser: Browser;
+  before(async () => {
+    server = await startTestServer();
+    browser = await chromium.launch({ executablePath: CHROME, headless: true, args: ARGS });
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('signs in, answers a waiting visitor, and the visitor gets the reply', async () => {
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') problems.push(msg.text());
+    });
+    page.on('pageerror', (error) => problems.push(error.message));
+
+    const userHash = computeUserHash(SECRET, 'u-42');
+    const v = await visitor(server, { auth: { mode: 'identified', userId: 'u-42', userHash, name: '<b>Dana</b>' } });
+    await say(v.client, 'Where is my order <img src=x onerror=alert(1)>#1234?');
+
+    await page.goto(`http://127.0.0.1:${server.port}/agent`);
+    await page.getByLabel('Agent token').fill(AGENT_TOKEN);
+    await page.getByLabel('Agent token').press('Enter');
+    const row = page.getByRole('button', { name: /Dana/ });
+    await row.waitFor({ timeout: 5000 });
+    await row.click();
+
+    const log = page.getByRole('log');
+    await log.getByText('Where is my order #1234?').waitFor({ timeout: 5000 });
+    assert.equal(await page.locator('img[src="x"]').count(), 0, 'no markup from the visitor reached the DOM');
+
+    await page.getByRole('textbox', { name: 'Reply', exact: true }).fill('It ships today.');
+    await page.getByRole('textbox', { name: 'Reply', exact: true }).press('Enter');
+    type Got = { message: { author: { role: string; name: string }; body: { text: string } } };
+    let got = await v.client.next<Got>('message', 5000);
+    if (got.message.author.role === 'bot') got = await v.client.next<Got>('message', 5000); // the site greeting
+    assert.deepEqual(
+      [got.message.author.role, got.message.author.name, got.message.body.text],
+      ['agent', 'Ada', 'It ships today.'],
+    );
+    assert.deepEqual(problems, [], 'no console errors or CSP violations');
+    v.client.close();
+    await page.close();
+  });
+});
