@@ -12,6 +12,7 @@ import { topics, type Fanout } from './fanout.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import type { Responder } from './responder.js';
+import type { KeyedBuckets } from './token-bucket.js';
 import type {
   AppendResult,
   ContextRecord,
@@ -39,6 +40,8 @@ export interface Hub {
   responder: Responder;
   /** Live visitor connections by connection id. */
   live: Map<string, LiveEntry>;
+  /** Messages per client IP across all its connections (a visitor opening many sockets gains nothing). */
+  ipMessages: KeyedBuckets;
   /** Agent presence by agent id: status and how many consoles they have open. */
   presence: Map<string, { agent: AgentConfig; status: 'online' | 'away'; connections: number }>;
   now: () => number;

@@ -110,6 +110,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     responder: options.responder ?? greetingResponder,
     live: new Map(),
     presence: new Map(),
+    ipMessages: new KeyedBuckets(
+      config.limits.messagesPerSecond * 5,
+      config.limits.messageBurst * 3,
+      options.now ?? Date.now,
+    ),
     now: options.now ?? Date.now,
   };
   const connections = new Set<ConnectionBase>();
@@ -235,6 +240,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const deadline = hub.now() - config.limits.pingIntervalMs * 2;
       for (const c of connections) if (c.lastFrameAt < deadline) c.close(4010, 'heartbeat_timeout');
       ipRequests.sweep();
+      hub.ipMessages.sweep();
     },
     Math.min(5000, config.limits.pingIntervalMs),
   );

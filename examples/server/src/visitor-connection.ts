@@ -298,7 +298,7 @@ export class VisitorConnection extends ConnectionBase {
       (frame.body.kind === 'attachment' && tooLong(frame.body.caption))
     )
       return this.error('too_large', `text is over ${config.limits.maxTextLength} characters`, { id });
-    const wait = this.#messages.take();
+    const wait = this.#messages.take() || this.hub.ipMessages.take(this.peer.ip);
     if (wait > 0) return this.error('rate_limited', 'too many messages', { id, retryAfterMs: wait });
 
     let body: Body | null = plainBody(frame.body);

@@ -133,16 +133,20 @@ export class Client {
   }
 
   /** The next frame (of `type`, skipping others when given), waiting up to `ms`. */
-  async next<T = Frame>(type?: string, ms = 3000): Promise<T> {
+  async next<T = Frame>(type?: string | readonly string[], ms = 3000): Promise<T> {
     const deadline = Date.now() + ms;
     for (;;) {
-      const i = this.frames.findIndex((f) => !type || f.type === type);
+      const i = this.frames.findIndex(
+        (f) => !type || (typeof type === 'string' ? f.type === type : type.includes(f.type)),
+      );
       if (i >= 0) return this.frames.splice(i, 1)[0] as T;
       if (this.ws.readyState === WebSocket.CLOSED)
-        throw new Error(`socket closed while waiting for ${type ?? 'a frame'}`);
+        throw new Error(`socket closed while waiting for ${String(type ?? 'a frame')}`);
       const left = deadline - Date.now();
       if (left <= 0)
-        throw new Error(`no ${type ?? 'frame'} within ${ms} ms; got ${JSON.stringify(this.frames.map((f) => f.type))}`);
+        throw new Error(
+          `no ${String(type ?? 'frame')} within ${ms} ms; got ${JSON.stringify(this.frames.map((f) => f.type))}`,
+        );
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.#waiters.push(() => {

@@ -353,6 +353,29 @@ describe('visitor protocol against the real server', () => {
     }
   });
 
+  it('limits messages per IP across sockets, so opening more sockets buys no more sends', async () => {
+    // Per socket: burst 2. Per IP: burst 6 (3x), refilled at 5/s.
+    const tight = await startTestServer({ limits: { messagesPerSecond: 1, messageBurst: 2 } });
+    try {
+      const sockets = await Promise.all([1, 2, 3, 4].map(() => visitor(tight)));
+      for (const { client } of sockets)
+        for (let i = 0; i < 2; i++) client.send({ type: 'send', id: uuidv7(), body: { kind: 'text', text: `m${i}` } });
+      // Each send is answered by an ack or an error; other frames (greetings) are not counted.
+      const answers: string[] = [];
+      for (const { client } of sockets)
+        for (let i = 0; i < 2; i++) {
+          const frame = await client.next<{ type: string; code?: string }>(['ack', 'error']);
+          answers.push(frame.type === 'error' ? (frame.code ?? '') : 'ack');
+        }
+      const limited = answers.filter((a) => a === 'rate_limited').length;
+      assert.equal(answers.filter((a) => a === 'ack').length + limited, 8);
+      assert.ok(limited >= 2, `8 sends from one IP with an IP burst of 6: ${limited} refused`);
+      for (const { client } of sockets) client.close();
+    } finally {
+      await tight.stop();
+    }
+  });
+
   it('limits concurrent connections per IP with close 4029', async () => {
     const tight = await startTestServer({ maxConnectionsPerIp: 2 });
     try {
