@@ -179,11 +179,17 @@ export class AgentConnection extends ConnectionBase {
     const conversation = await this.#accessible(frame.conversation);
     if (!conversation) return this.error('forbidden', 'not a conversation of your sites', { id });
     const max = this.hub.config.limits.maxTextLength;
-    if (frame.body.kind === 'text' && frame.body.text.length > max)
-      return this.error('too_large', `text is over ${max} characters`, { id });
-    if (frame.body.kind === 'attachment') {
-      const upload = await this.hub.storage.getUpload(frame.body.upload);
+    const text = frame.body.kind === 'text' ? frame.body.text : frame.body.caption;
+    if ((text?.length ?? 0) > max) return this.error('too_large', `text is over ${max} characters`, { id });
+    let body = plainBody(frame.body);
+    if (!body) return this.error('bad_frame', 'the message has no text once markup is removed', { id });
+    if (body.kind === 'attachment') {
+      const upload = await this.hub.storage.getUpload(body.upload);
       if (!upload || upload.siteId !== conversation.siteId) return this.error('forbidden', 'unknown upload', { id });
+      // As for visitors: name, type and size are what was really uploaded, never what the frame claims.
+      const { caption } = body;
+      body = { kind: 'attachment', upload: upload.id, name: upload.name, mime: upload.mime, size: upload.size };
+      if (caption) body.caption = caption;
     }
     const receivedAt = this.hub.now();
     if (conversation.status === 'closed') {
@@ -193,8 +199,6 @@ export class AgentConnection extends ConnectionBase {
         conversation: conversation.id,
       });
     }
-    const body = plainBody(frame.body);
-    if (!body) return this.error('bad_frame', 'the message has no text once markup is removed', { id });
     const replies = frame.quickReplies?.map((r) => plainLabel(r, 80)).filter(Boolean);
     const quickReplies = replies?.length ? replies : null;
     const result = await appendAndPublish(

@@ -39,6 +39,10 @@ export abstract class ConnectionBase {
   #queued = 0;
   #strikes = 0;
   #closed = false;
+  /** No new frames are read (closing or shutting down). */
+  #draining = false;
+  /** Frames already queued are dropped rather than handled (closing for cause). */
+  #skipQueued = false;
   readonly #listener: FanoutListener = (_topic, event) => {
     if (!this.#closed) this.onEvent(event);
   };
@@ -70,7 +74,7 @@ export abstract class ConnectionBase {
   #receive(data: RawData, isBinary: boolean): void {
     this.lastFrameAt = this.hub.now();
     this.hub.metrics.framesIn++;
-    if (this.#closed) return;
+    if (this.#closed || this.#draining) return;
     const wait = this.#frames.take();
     if (wait > 0) {
       if (++this.#strikes > MAX_STRIKES) this.close(4029, 'rate_limited');
@@ -91,7 +95,7 @@ export abstract class ConnectionBase {
       : Buffer.from(data as ArrayBuffer).toString('utf8');
     this.#queued++;
     this.#queue = this.#queue
-      .then(() => (this.#closed ? undefined : this.handle(text)))
+      .then(() => (this.#closed || this.#skipQueued ? undefined : this.handle(text)))
       .catch((error: unknown) => {
         this.log.error('frame handler failed', { error: error instanceof Error ? error.message : String(error) });
         this.error('internal', 'the server could not process that frame');
@@ -99,9 +103,15 @@ export abstract class ConnectionBase {
       .finally(() => this.#queued--);
   }
 
-  /** Resolves when every frame received so far has been handled (used at shutdown). */
-  settled(): Promise<void> {
-    return this.#queue;
+  /**
+   * Graceful close (server shutdown): stops reading new frames, finishes every frame already received —
+   * so each stored message is acked while the socket is still open — then closes with `code`. Frames
+   * that arrive after this are neither stored nor acked; the client re-sends them elsewhere.
+   */
+  async shutdown(code: number, reason: string): Promise<void> {
+    this.#draining = true;
+    await this.#queue;
+    this.#closeSocket(code, reason);
   }
 
   /** Sends one frame (JSON). Drops a client that stopped reading. */
@@ -132,8 +142,18 @@ export abstract class ConnectionBase {
     this.close(closeCode, code);
   }
 
-  /** Closes the socket with a code from the protocol's close code table. */
+  /**
+   * Closes with a code from the protocol's close code table. Frames queued behind the current one are
+   * dropped unhandled (never stored without an ack); the one being handled finishes first, so its ack
+   * still goes out before the close.
+   */
   close(code: number, reason: string): void {
+    this.#draining = true;
+    this.#skipQueued = true;
+    void this.#queue.then(() => this.#closeSocket(code, reason));
+  }
+
+  #closeSocket(code: number, reason: string): void {
     if (this.#ws.readyState === this.#ws.OPEN || this.#ws.readyState === this.#ws.CONNECTING)
       this.#ws.close(code, reason);
   }

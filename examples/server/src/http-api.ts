@@ -21,7 +21,12 @@ const MAX_EVENTS_BODY = 8 * 1024;
 const eventsSchema = z.object({
   site: z.string().max(64),
   events: z
-    .array(z.object({ name: z.enum(EVENT_NAMES), at: z.number().int().nonnegative() }))
+    .array(
+      z.object({
+        name: z.enum(EVENT_NAMES),
+        at: z.number().int().nonnegative().max(8.64e15) /* the range a Date can hold */,
+      }),
+    )
     .min(1)
     .max(50),
 });

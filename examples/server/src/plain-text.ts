@@ -12,6 +12,7 @@ import type { Body } from '@parlor/core/protocol';
  */
 const MARKUP =
   /<!--[\s\S]*?(?:-->|$)|<!\[CDATA\[[\s\S]*?(?:\]\]>|$)|<\?[\s\S]*?(?:\?>|$)|<\/?[A-Za-z][^<>]*(?:>|$)|<![A-Za-z][^<>]*>/g;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e]/g;
 
@@ -23,12 +24,20 @@ export function plainText(text: string): string {
     previous = out;
     out = out.replace(MARKUP, '');
   }
-  return out.replace(CONTROL, '');
+  // Half of a surrogate pair is not text: it cannot be stored or sent as valid UTF-8.
+  return out.replace(CONTROL, '').replace(LONE_SURROGATE, '\uFFFD');
+}
+
+/** `text` cut to at most `max` UTF-16 units without splitting a character in two. */
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max);
+  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
 }
 
 /** A short single-line label (names, file names): plain text, line breaks folded, trimmed, capped. */
 export function plainLabel(text: string, max: number): string {
-  return plainText(text).replace(/\s+/g, ' ').trim().slice(0, max);
+  return truncate(plainText(text).replace(/\s+/g, ' ').trim(), max);
 }
 
 /**

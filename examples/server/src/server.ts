@@ -262,9 +262,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       closing = true;
       clearInterval(sweep);
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      // Finish what was received (bounded), then tell clients to come back.
+      // Finish what was received (bounded), acking it, then tell clients to come back.
       await Promise.race([
-        Promise.allSettled([...connections].map((c) => c.settled())),
+        Promise.allSettled([...connections].map((c) => c.shutdown(1012, 'service_restart'))),
         new Promise((resolve) => setTimeout(resolve, 5000)),
       ]);
       for (const c of connections) c.close(1012, 'service_restart');

@@ -50,6 +50,8 @@ export const CLOSE_CODES = {
   normal: 1000,
   /** The server is going away (shutting down without a restart planned). Retry. */
   goingAway: 1001,
+  /** A text frame that is not valid UTF-8. Retry. */
+  invalidData: 1007,
   /** A frame over the size limit. Retry (the outbox marks the oversized message failed first). */
   tooLarge: 1009,
   /** Unexpected server error. Retry. */
