@@ -11,8 +11,18 @@ import { safeEqual } from './auth/index.js';
 import type { AgentConfig } from './config.js';
 import { ConnectionBase, type Peer } from './connection-base.js';
 import { topics, type FanoutEvent } from './fanout.js';
-import { appendAndPublish, contextForAgents, payloadHash, rebase, summarize, toWireMessage, type Hub } from './hub.js';
-import { newId } from './ids.js';
+import {
+  appendAndPublish,
+  contextForAgents,
+  payloadHash,
+  readFrameOf,
+  rebase,
+  startConversation,
+  summarize,
+  toWireMessage,
+  typingFrameOf,
+  type Hub,
+} from './hub.js';
 import { plainBody, plainLabel, plainText } from './plain-text.js';
 import type { ConversationRecord } from './storage/storage.js';
 
@@ -285,25 +295,7 @@ export class AgentConnection extends ConnectionBase {
     const now = this.hub.now();
     let conversation = await storage.latestConversation(visitor.id);
     if (!conversation) {
-      conversation = await storage.createConversation({
-        id: newId('c'),
-        siteId: visitor.siteId,
-        visitorId: visitor.id,
-        status: 'open',
-        epoch: 1,
-        lastSeq: 0,
-        visitorReadSeq: 0,
-        agentReadSeq: 0,
-        lastAgentSeq: 0,
-        lastVisitorSeq: 0,
-        createdAt: now,
-        updatedAt: now,
-      });
-      this.hub.fanout.publish(topics.visitor(visitor.id), {
-        kind: 'visitor-conversation',
-        visitor: visitor.id,
-        conversation: conversation.id,
-      });
+      conversation = await startConversation(this.hub, visitor.siteId, visitor.id);
     } else if (conversation.status === 'closed') {
       await storage.setStatus(conversation.id, 'open', now);
       this.hub.fanout.publish(topics.conversation(conversation.id), {
@@ -387,18 +379,10 @@ export class AgentConnection extends ConnectionBase {
         if (event.message.author.role === 'visitor') this.hub.metrics.relayed(this.hub.now() - event.receivedAt);
         return;
       case 'typing':
-        if (event.origin !== this.id)
-          this.send({
-            type: 'typing',
-            conversation: event.conversation,
-            role: event.role,
-            on: event.on,
-            ...(event.name ? { name: event.name } : {}),
-          });
+        if (event.origin !== this.id) this.send(typingFrameOf(event));
         return;
       case 'read':
-        if (event.origin !== this.id)
-          this.send({ type: 'read', conversation: event.conversation, role: event.role, seq: event.seq });
+        if (event.origin !== this.id) this.send(readFrameOf(event));
         return;
       case 'conversation':
         void this.#accessible(event.conversation).then(async (c) => {

@@ -8,7 +8,8 @@ import type {
   VisitorContext,
 } from '@parlor/core/protocol';
 import type { AgentConfig, ServerConfig, SiteConfig } from './config.js';
-import { topics, type Fanout } from './fanout.js';
+import { topics, type Fanout, type FanoutEvent } from './fanout.js';
+import { newId } from './ids.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import type { Responder } from './responder.js';
@@ -172,4 +173,48 @@ export async function appendAndPublish(
 export function rebase(message: Message, base: string): Message {
   if (message.body.kind !== 'attachment') return message;
   return { ...message, body: { ...message.body, url: `${base}/v1/uploads/${message.body.upload}` } };
+}
+
+/**
+ * Starts a conversation for a visitor (ids are minted here, never taken from clients) and tells the
+ * visitor's other connections to follow it.
+ */
+export async function startConversation(hub: Hub, siteId: string, visitorId: string): Promise<ConversationRecord> {
+  const now = hub.now();
+  const conversation = await hub.storage.createConversation({
+    id: newId('c'),
+    siteId,
+    visitorId,
+    status: 'open',
+    epoch: 1,
+    lastSeq: 0,
+    visitorReadSeq: 0,
+    agentReadSeq: 0,
+    lastAgentSeq: 0,
+    lastVisitorSeq: 0,
+    createdAt: now,
+    updatedAt: now,
+  });
+  hub.fanout.publish(topics.visitor(visitorId), {
+    kind: 'visitor-conversation',
+    visitor: visitorId,
+    conversation: conversation.id,
+  });
+  return conversation;
+}
+
+/** The `typing` frame for a typing event (the same shape for visitors and agents). */
+export function typingFrameOf(event: Extract<FanoutEvent, { kind: 'typing' }>) {
+  return {
+    type: 'typing',
+    conversation: event.conversation,
+    role: event.role,
+    on: event.on,
+    ...(event.name ? { name: event.name } : {}),
+  } as const;
+}
+
+/** The `read` frame for a read event. */
+export function readFrameOf(event: Extract<FanoutEvent, { kind: 'read' }>) {
+  return { type: 'read', conversation: event.conversation, role: event.role, seq: event.seq } as const;
 }

@@ -21,8 +21,11 @@ import {
   conversationState,
   payloadHash,
   rebase,
+  readFrameOf,
   sitePresence,
+  startConversation,
   toWireMessage,
+  typingFrameOf,
   type Hub,
 } from './hub.js';
 import { newId } from './ids.js';
@@ -365,27 +368,8 @@ export class VisitorConnection extends ConnectionBase {
   }
 
   async #newConversation(session: Session): Promise<ConversationRecord> {
-    const now = this.hub.now();
-    const conversation = await this.hub.storage.createConversation({
-      id: newId('c'),
-      siteId: session.site.id,
-      visitorId: session.visitor.id,
-      status: 'open',
-      epoch: 1,
-      lastSeq: 0,
-      visitorReadSeq: 0,
-      agentReadSeq: 0,
-      lastAgentSeq: 0,
-      lastVisitorSeq: 0,
-      createdAt: now,
-      updatedAt: now,
-    });
+    const conversation = await startConversation(this.hub, session.site.id, session.visitor.id);
     this.subscribe(topics.conversation(conversation.id));
-    this.hub.fanout.publish(topics.visitor(session.visitor.id), {
-      kind: 'visitor-conversation',
-      visitor: session.visitor.id,
-      conversation: conversation.id,
-    });
     return conversation;
   }
 
@@ -536,18 +520,10 @@ export class VisitorConnection extends ConnectionBase {
         if (event.message.author.role !== 'visitor') this.hub.metrics.relayed(this.hub.now() - event.receivedAt);
         return;
       case 'typing':
-        if (event.role !== 'visitor')
-          this.send({
-            type: 'typing',
-            conversation: event.conversation,
-            role: event.role,
-            on: event.on,
-            ...(event.name ? { name: event.name } : {}),
-          });
+        if (event.role !== 'visitor') this.send(typingFrameOf(event));
         return;
       case 'read':
-        if (event.origin !== this.id)
-          this.send({ type: 'read', conversation: event.conversation, role: event.role, seq: event.seq });
+        if (event.origin !== this.id) this.send(readFrameOf(event));
         return;
       case 'conversation':
         void this.hub.storage.getConversation(event.conversation).then((c) => {

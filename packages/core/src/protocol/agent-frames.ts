@@ -1,5 +1,4 @@
 import { z } from 'zod/mini';
-import { ERROR_CODES } from './codes.js';
 import {
   attributesSchema,
   bodySchema,
@@ -16,6 +15,7 @@ import {
   timeSchema,
 } from './common.js';
 import { limitsSchema } from './limits.js';
+import { ackFrame, errorFrame, olderFrame, pongFrame, readEventFrame, typingEventFrame } from './server-frames.js';
 
 // ---- agent → server (endpoint /v1/agent) ----
 
@@ -174,43 +174,8 @@ export const agentTranscriptFrame = z.object({
   more: z.boolean(),
 });
 
-/** Reply to `history`. */
-export const agentOlderFrame = z.object({
-  type: z.literal('older'),
-  conversation: serverIdSchema,
-  messages: z.array(messageSchema),
-  more: z.boolean(),
-});
-
 /** A message was stored in a conversation the agent can see. */
 export const agentMessageFrame = z.object({ type: z.literal('message'), message: messageSchema });
-
-/** The agent's `send` was stored. */
-export const agentAckFrame = z.object({
-  type: z.literal('ack'),
-  id: z.string(),
-  conversation: serverIdSchema,
-  seq: z.int().check(z.positive()),
-  at: timeSchema,
-  duplicate: z.optional(z.boolean()),
-});
-
-/** The visitor (or another agent) is typing. */
-export const agentTypingEventFrame = z.object({
-  type: z.literal('typing'),
-  conversation: serverIdSchema,
-  role: roleSchema,
-  name: z.optional(z.string()),
-  on: z.boolean(),
-});
-
-/** Someone read up to `seq`. */
-export const agentReadEventFrame = z.object({
-  type: z.literal('read'),
-  conversation: serverIdSchema,
-  role: roleSchema,
-  seq: seqSchema,
-});
 
 /** The visitors on the agent's sites right now; pushed when it changes. */
 export const agentVisitorsFrame = z.object({ type: z.literal('visitors'), items: z.array(liveVisitorSchema) });
@@ -221,32 +186,20 @@ export const agentPresenceEventFrame = z.object({
   agents: z.array(z.object({ id: z.string(), name: z.string(), status: z.enum(['online', 'away', 'offline']) })),
 });
 
-/** A refused frame. */
-export const agentErrorFrame = z.object({
-  type: z.literal('error'),
-  code: z.enum(ERROR_CODES),
-  message: z.string(),
-  id: z.optional(z.string()),
-  frame: z.optional(z.string()),
-  retryAfterMs: z.optional(z.int().check(z.nonnegative())),
-});
-
-/** Answer to `ping`. */
-export const agentPongFrame = z.object({ type: z.literal('pong'), t: z.optional(z.number()), serverTime: timeSchema });
-
 /** Every frame the server may send to the agent console. */
 export const agentServerFrameSchema = z.discriminatedUnion('type', [
   agentWelcomeFrame,
   agentConversationsFrame,
   agentConversationFrame,
   agentTranscriptFrame,
-  agentOlderFrame,
+  // The same shapes as for visitors: one definition each.
+  olderFrame,
   agentMessageFrame,
-  agentAckFrame,
-  agentTypingEventFrame,
-  agentReadEventFrame,
+  ackFrame,
+  typingEventFrame,
+  readEventFrame,
   agentVisitorsFrame,
   agentPresenceEventFrame,
-  agentErrorFrame,
-  agentPongFrame,
+  errorFrame,
+  pongFrame,
 ]);
