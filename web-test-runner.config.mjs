@@ -7,6 +7,7 @@ import { chromeLauncher } from '@web/test-runner-chrome';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parlorServerPlugin } from './test/support/server-plugin.mjs';
 
 /** Prints "wtr: N passed, N failed, N skipped" at exit: the line scripts/test.mjs sums. */
 function countsReporter() {
@@ -39,6 +40,7 @@ export default {
   files: ['packages/*/src/**/*.test.ts', 'examples/*/console/src/**/*.test.ts', 'test/browser/**/*.test.ts'],
   nodeResolve: { exportConditions: ['@parlor/source', 'development', 'browser'] },
   plugins: [
+    parlorServerPlugin(),
     esbuildPlugin({ ts: true, target: 'es2022', tsconfig: new URL('tsconfig.base.json', import.meta.url).pathname }),
   ],
   reporters: [defaultReporter(), countsReporter()],

@@ -1,0 +1,142 @@
+// A web-test-runner plugin that runs the real reference server for browser tests: start, restart
+// (graceful, as in a rolling deploy), stop, and read what it stored — so tests assert on the wire and on
+// the database, never on a mock. It loads the server's build (examples/server/dist): `pnpm build` first
+// (`pnpm test` does).
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const SITE_SECRET = 'browser-test-secret-0123456789-abcdefgh';
+export const AGENT_TOKEN = 'browser-test-agent-token-0123456789-abcd';
+
+/** @typedef {{ server: any, storage: any, dataDir: string, port: number, options: any }} Instance */
+
+/** @returns {import('@web/test-runner').TestRunnerPlugin} */
+export function parlorServerPlugin() {
+  /** @type {Map<string, Instance>} */
+  const instances = new Map();
+  let next = 0;
+  /** @type {any} */
+  let modules;
+  const load = async () => {
+    if (!modules) {
+      const base = new URL('../../examples/server/dist/', import.meta.url);
+      const [server, storage, config, protocol] = await Promise.all([
+        import(new URL('server.js', base).href),
+        import(new URL('storage/sqlite-storage.js', base).href),
+        import(new URL('config.js', base).href),
+        import(new URL('../../packages/core/dist/protocol/index.js', import.meta.url).href),
+      ]);
+      modules = { ...server, ...storage, ...config, DEFAULT_LIMITS: protocol.DEFAULT_LIMITS };
+    }
+    return modules;
+  };
+
+  /** Starts one server; `port` 0 picks a free one (restarts reuse the old port). */
+  async function start(/** @type {any} */ options, dataDir = mkdtempSync(join(tmpdir(), 'parlor-wtr-')), port = 0) {
+    const m = await load();
+    const sites = m.parseSitesFile({
+      sites: [
+        {
+          id: 'test',
+          name: 'Browser tests',
+          secrets: [{ kid: 'k1', secret: SITE_SECRET }],
+          allowedOrigins: options.origins,
+          auth: { allow: options.allow ?? ['anonymous', 'identified', 'jwt'] },
+          ...(options.greeting ? { greeting: options.greeting } : {}),
+          analytics: true,
+        },
+      ],
+      agents: [{ id: 'agent', name: 'Agent', token: AGENT_TOKEN, sites: ['*'] }],
+    });
+    const storage = m.createSqliteStorage({ file: join(dataDir, 'parlor.db') });
+    await storage.migrate();
+    const server = await m.startServer({
+      config: {
+        port,
+        host: '127.0.0.1',
+        dataDir,
+        publicUrl: null,
+        sites: sites.sites,
+        agents: sites.agents,
+        limits: { ...m.DEFAULT_LIMITS, attachmentTypes: [...m.DEFAULT_LIMITS.attachmentTypes], ...options.limits },
+        maxConnectionsPerIp: 10_000,
+        helloTimeoutMs: 10_000,
+        trustProxy: false,
+        logLevel: 'silent',
+      },
+      storage,
+    });
+    return { server, storage, dataDir, port: server.port, options };
+  }
+
+  const info = (/** @type {string} */ id, /** @type {Instance} */ i) => ({
+    id,
+    url: `http://127.0.0.1:${i.port}`,
+    wsUrl: `ws://127.0.0.1:${i.port}`,
+    siteId: 'test',
+  });
+
+  return {
+    name: 'parlor-server',
+    async executeCommand({ command, payload }) {
+      if (!command.startsWith('parlor-server')) return undefined;
+      const p = /** @type {any} */ (payload ?? {});
+      const get = () => {
+        const i = instances.get(p.id);
+        if (!i) throw new Error(`no test server ${p.id}`);
+        return i;
+      };
+      switch (command) {
+        case 'parlor-server-start': {
+          const id = `s${++next}`;
+          const instance = await start(p);
+          instances.set(id, instance);
+          return info(id, instance);
+        }
+        case 'parlor-server-restart': {
+          const i = get();
+          await i.server.close();
+          if (p.downMs) await new Promise((r) => setTimeout(r, p.downMs));
+          instances.set(p.id, await start(i.options, i.dataDir, i.port));
+          return info(p.id, get());
+        }
+        case 'parlor-server-stop': {
+          const i = get();
+          await i.server.close();
+          instances.delete(p.id);
+          rmSync(i.dataDir, { recursive: true, force: true });
+          return true;
+        }
+        case 'parlor-server-messages': {
+          // Every stored message of a conversation, oldest first: what the database holds, exactly.
+          const rows = await get().server.hub.storage.allMessages(p.conversation);
+          return rows.map((/** @type {any} */ r) => ({ seq: r.seq, id: r.clientId, role: r.role, body: r.body }));
+        }
+        case 'parlor-server-connections':
+          return get().server.hub.metrics.connections;
+        case 'parlor-server-user-hash':
+          return createHmac('sha256', SITE_SECRET).update(String(p.userId)).digest('hex');
+        case 'parlor-server-jwt': {
+          const { SignJWT } = await import('jose');
+          const now = Math.floor(Date.now() / 1000);
+          return new SignJWT({ ...(p.name ? { name: p.name } : {}) })
+            .setProtectedHeader({ alg: 'HS256', kid: 'k1' })
+            .setSubject(String(p.sub))
+            .setAudience('test')
+            .setIssuedAt(now)
+            .setExpirationTime(now + (p.expiresIn ?? 600))
+            .sign(new TextEncoder().encode(SITE_SECRET));
+        }
+        default:
+          throw new Error(`unknown command ${command}`);
+      }
+    },
+    async serverStop() {
+      for (const i of instances.values()) await i.server.close().catch(() => {});
+      for (const i of instances.values()) rmSync(i.dataDir, { recursive: true, force: true });
+      instances.clear();
+    },
+  };
+}

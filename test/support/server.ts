@@ -1,0 +1,55 @@
+/**
+ * Browser-side handle on the real reference server run by `server-plugin.mjs`. Tests start their own
+ * server (isolated data), drive it, restart it, and read what it stored.
+ */
+import { executeServerCommand } from '@web/test-runner-commands';
+
+export interface TestServerInfo {
+  id: string;
+  /** e.g. `http://127.0.0.1:41234` */
+  url: string;
+  siteId: string;
+}
+
+export interface StoredMessage {
+  seq: number;
+  id: string;
+  role: string;
+  body: { kind: string; text?: string };
+}
+
+/** Starts a server whose test site allows this page's origin. */
+export function startServer(
+  options: { allow?: string[]; greeting?: string; limits?: Record<string, unknown> } = {},
+): Promise<TestServerInfo> {
+  return executeServerCommand('parlor-server-start', { origins: [location.origin], ...options });
+}
+
+/** Graceful restart on the same port and data (clients see 1012, then reconnect). */
+export function restartServer(server: TestServerInfo, downMs = 0): Promise<TestServerInfo> {
+  return executeServerCommand('parlor-server-restart', { id: server.id, downMs });
+}
+
+export function stopServer(server: TestServerInfo): Promise<boolean> {
+  return executeServerCommand('parlor-server-stop', { id: server.id });
+}
+
+/** Every stored message of a conversation, oldest first. */
+export function storedMessages(server: TestServerInfo, conversation: string): Promise<StoredMessage[]> {
+  return executeServerCommand('parlor-server-messages', { id: server.id, conversation });
+}
+
+/** Open visitor and agent sockets on the server right now. */
+export function serverConnections(server: TestServerInfo): Promise<{ visitor: number; agent: number }> {
+  return executeServerCommand('parlor-server-connections', { id: server.id });
+}
+
+/** The identified-mode user hash a site's backend would compute. */
+export function userHash(userId: string): Promise<string> {
+  return executeServerCommand('parlor-server-user-hash', { userId });
+}
+
+/** A site JWT as a site's backend would sign it. */
+export function siteJwt(sub: string, expiresIn = 600, name?: string): Promise<string> {
+  return executeServerCommand('parlor-server-jwt', { sub, expiresIn, ...(name ? { name } : {}) });
+}
