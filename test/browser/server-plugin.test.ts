@@ -35,7 +35,13 @@ describe('test server plugin', () => {
     ws.send(JSON.stringify({ type: 'hello', v: 1, site: server.siteId, auth: { mode: 'anonymous' } }));
     const welcome = await nextFrame(ws, 'welcome');
     const token = (welcome.visitor as { token: string }).token;
-    ws.send(JSON.stringify({ type: 'send', id: '0193a5f2-7c1e-7d3a-9b21-5f0e8c4a2b10', body: { kind: 'text', text: 'hello' } }));
+    ws.send(
+      JSON.stringify({
+        type: 'send',
+        id: '0193a5f2-7c1e-7d3a-9b21-5f0e8c4a2b10',
+        body: { kind: 'text', text: 'hello' },
+      }),
+    );
     const ack = await nextFrame(ws, 'ack');
     const closed = new Promise<number>((resolve) => (ws.onclose = (e) => resolve(e.code)));
     server = await restartServer(server);

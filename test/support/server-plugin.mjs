@@ -39,7 +39,7 @@ export function parlorServerPlugin() {
     const sites = m.parseSitesFile({
       sites: [
         {
-          id: 'test',
+          id: options.siteId ?? 'test',
           name: 'Browser tests',
           secrets: [{ kid: 'k1', secret: SITE_SECRET }],
           allowedOrigins: options.origins,
@@ -75,7 +75,7 @@ export function parlorServerPlugin() {
     id,
     url: `http://127.0.0.1:${i.port}`,
     wsUrl: `ws://127.0.0.1:${i.port}`,
-    siteId: 'test',
+    siteId: i.options.siteId ?? 'test',
   });
 
   return {
@@ -124,7 +124,7 @@ export function parlorServerPlugin() {
           return new SignJWT({ ...(p.name ? { name: p.name } : {}) })
             .setProtectedHeader({ alg: 'HS256', kid: 'k1' })
             .setSubject(String(p.sub))
-            .setAudience('test')
+            .setAudience(p.siteId ?? 'test')
             .setIssuedAt(now)
             .setExpirationTime(now + (p.expiresIn ?? 600))
             .sign(new TextEncoder().encode(SITE_SECRET));

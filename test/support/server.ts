@@ -18,9 +18,12 @@ export interface StoredMessage {
   body: { kind: string; text?: string };
 }
 
-/** Starts a server whose test site allows this page's origin. */
+/**
+ * Starts a server whose test site allows this page's origin. Test files run side by side in one browser
+ * origin: give each its own `siteId` when it uses storage, so their IndexedDB databases never meet.
+ */
 export function startServer(
-  options: { allow?: string[]; greeting?: string; limits?: Record<string, unknown> } = {},
+  options: { siteId?: string; allow?: string[]; greeting?: string; limits?: Record<string, unknown> } = {},
 ): Promise<TestServerInfo> {
   return executeServerCommand('parlor-server-start', { origins: [location.origin], ...options });
 }
@@ -50,6 +53,6 @@ export function userHash(userId: string): Promise<string> {
 }
 
 /** A site JWT as a site's backend would sign it. */
-export function siteJwt(sub: string, expiresIn = 600, name?: string): Promise<string> {
-  return executeServerCommand('parlor-server-jwt', { sub, expiresIn, ...(name ? { name } : {}) });
+export function siteJwt(sub: string, expiresIn = 600, name?: string, siteId = 'test'): Promise<string> {
+  return executeServerCommand('parlor-server-jwt', { sub, expiresIn, siteId, ...(name ? { name } : {}) });
 }

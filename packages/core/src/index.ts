@@ -5,4 +5,24 @@
  * @packageDocumentation
  */
 
+export { ChatClient, createChatClient } from './client.js';
+export { ParlorError, isParlorError } from './errors.js';
+export { uuidv7 } from './uuid-v7.js';
 export { PROTOCOL_VERSION } from './protocol/index.js';
+
+export type { ChatEvent, ChatListener } from './client.js';
+export type { ChatState, ConnectionView, SiteView, VisitorView } from './chat-state.js';
+export type { ChatClientOptions, ChatEnvironment, AuthOption } from './options.js';
+export type { ParlorErrorCode } from './errors.js';
+export type { PendingItem, StoredItem, Timeline, TimelineItem } from './timeline.js';
+export type {
+  Attributes,
+  Body,
+  Cart,
+  Consent,
+  ConversationState,
+  Message,
+  Page,
+  Presence,
+  Role,
+} from './protocol/index.js';

@@ -1,0 +1,156 @@
+// Many tabs, gaps and files: one socket per visitor per browser, a hole in the seqs is filled by a
+// resync, and files go up with progress — all against the real server.
+import { expect, waitUntil } from '@open-wc/testing';
+import {
+  serverConnections,
+  startServer,
+  stopServer,
+  storedMessages,
+  type TestServerInfo,
+} from '../../../test/support/server.js';
+import { createChatClient, type ChatClient, type ChatClientOptions } from './index.js';
+import { wipeSite } from './storage/chat-store.js';
+
+/** A WebSocket that drops incoming frames the test picks (to make a hole in the seqs). */
+function droppingSocket(drop: (frame: { type: string; message?: { seq: number } }) => boolean) {
+  const wrap = (listener: (event: MessageEvent) => void) => (event: MessageEvent) => {
+    const frame = JSON.parse(String(event.data)) as { type: string; message?: { seq: number } };
+    if (!drop(frame)) listener(event);
+  };
+  return class DroppingWebSocket extends WebSocket {
+    override set onmessage(listener: ((this: WebSocket, event: MessageEvent) => void) | null) {
+      super.onmessage = listener ? wrap((e) => listener.call(this, e)) : null;
+    }
+    override get onmessage() {
+      return super.onmessage;
+    }
+    override addEventListener(
+      type: string,
+      listener: EventListenerOrEventListenerObject,
+      options?: boolean | AddEventListenerOptions,
+    ): void {
+      if (type === 'message' && typeof listener === 'function')
+        super.addEventListener(type, wrap(listener as (e: MessageEvent) => void) as EventListener, options);
+      else super.addEventListener(type, listener, options);
+    }
+  } as typeof WebSocket;
+}
+
+describe('@parlor/core client: tabs, gaps and files', function () {
+  this.timeout(30_000);
+  let server: TestServerInfo;
+  const clients: ChatClient[] = [];
+  const make = (options: Partial<ChatClientOptions> = {}) => {
+    const client = createChatClient({ siteId: server.siteId, server: server.url, ...options });
+    clients.push(client);
+    client.subscribe(() => {});
+    return client;
+  };
+  const visitorTexts = (client: ChatClient) =>
+    client
+      .getSnapshot()
+      .timeline.stored.filter((m) => m.author.role === 'visitor' && m.body.kind === 'text')
+      .map((m) => (m.body.kind === 'text' ? m.body.text : ''));
+
+  before(async () => {
+    server = await startServer({
+      siteId: 'tabs',
+      limits: { messagesPerSecond: 1000, messageBurst: 1000, framesPerSecond: 2000 },
+    });
+  });
+  after(() => stopServer(server));
+  beforeEach(() => wipeSite(server.siteId));
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.destroy();
+    await wipeSite(server.siteId);
+  });
+
+  it('three tabs share one socket; closing the leader hands over and nothing is lost', async () => {
+    const before = (await serverConnections(server)).visitor;
+    const tabs = [make(), make(), make()];
+    await tabs[0]!.send('from tab 0');
+    await waitUntil(() => tabs[0]!.getSnapshot().timeline.pending.length === 0, 'acked');
+    for (const tab of tabs.slice(1)) tab.connect();
+    await waitUntil(() => tabs.filter((t) => t.getSnapshot().tab === 'follower').length === 2, 'two followers');
+    expect((await serverConnections(server)).visitor - before).to.equal(1);
+
+    await tabs[1]!.send('from tab 1 via the leader');
+    await waitUntil(() => visitorTexts(tabs[2]!).includes('from tab 1 via the leader'), 'tab 2 sees tab 1’s message');
+
+    const leader = tabs.find((t) => t.getSnapshot().tab === 'leader')!;
+    leader.destroy(); // the leader tab closes
+    const rest = tabs.filter((t) => t !== leader);
+    const t0 = performance.now();
+    await waitUntil(() => rest.some((t) => t.getSnapshot().tab === 'leader'), 'a new leader', { timeout: 2000 });
+    expect(performance.now() - t0).to.be.below(1000);
+    await rest[0]!.send('after the handover');
+    await waitUntil(
+      () => rest.every((t) => visitorTexts(t).includes('after the handover')),
+      'delivered after handover',
+    );
+    const conversation = rest[0]!.getSnapshot().conversation!.id;
+    const rows = (await storedMessages(server, conversation)).filter((r) => r.role === 'visitor');
+    expect(rows.map((r) => r.body.text)).to.deep.equal([
+      'from tab 0',
+      'from tab 1 via the leader',
+      'after the handover',
+    ]);
+    await waitUntil(async () => (await serverConnections(server)).visitor - before === 1, 'still one socket');
+  });
+
+  it('a tab without Web Locks connects on its own and dedupe keeps it correct', async () => {
+    const a = make({ environment: { locks: null } });
+    const b = make({ environment: { locks: null } });
+    await a.send('a1');
+    await waitUntil(() => a.getSnapshot().timeline.pending.length === 0, 'a acked');
+    b.connect();
+    await waitUntil(() => b.getSnapshot().connection.status === 'open', 'b open');
+    expect(a.getSnapshot().tab).to.equal('solo');
+    await b.send('b1');
+    await waitUntil(() => b.getSnapshot().timeline.pending.length === 0, 'b acked');
+    const rows = (await storedMessages(server, b.getSnapshot().conversation!.id)).filter((r) => r.role === 'visitor');
+    expect(rows.map((r) => r.body.text)).to.deep.equal(['a1', 'b1']);
+  });
+
+  it('a hole in the seqs triggers a resync that fills it', async () => {
+    let dropped = 0;
+    const reader = make({
+      shareTabs: false,
+      environment: {
+        WebSocket: droppingSocket((f) => f.type === 'message' && f.message?.seq === 3 && dropped++ === 0),
+      },
+    });
+    await reader.send('one');
+    await waitUntil(() => reader.getSnapshot().timeline.pending.length === 0, 'acked');
+    const writer = make({ shareTabs: false, connect: 'eager' }); // same visitor (shared session), its own socket
+    await waitUntil(() => writer.getSnapshot().connection.status === 'open', 'writer open');
+    for (const text of ['two', 'three', 'four']) await writer.send(text);
+    await waitUntil(() => visitorTexts(reader).length === 4, 'reader has all four', { timeout: 5000 });
+    expect(dropped).to.equal(1);
+    expect(reader.getSnapshot().timeline.stored.map((m) => m.seq)).to.deep.equal([1, 2, 3, 4]);
+  });
+
+  it('uploads a file with progress, then sends it as an attachment', async () => {
+    const client = make({ shareTabs: false });
+    await client.send('here comes a file');
+    await waitUntil(() => client.getSnapshot().timeline.pending.length === 0, 'acked');
+    const progress: number[] = [];
+    client.subscribe(() => {
+      for (const item of client.getSnapshot().timeline.pending)
+        if (item.progress !== undefined) progress.push(item.progress);
+    });
+    const png = new Blob([new Uint8Array(200_000)], { type: 'image/png' });
+    await client.sendFile(png, { name: 'receipt.png', caption: 'my receipt' });
+    await waitUntil(
+      () => client.getSnapshot().timeline.stored.some((m) => m.body.kind === 'attachment'),
+      'attachment stored',
+    );
+    const stored = client.getSnapshot().timeline.stored.find((m) => m.body.kind === 'attachment')!;
+    expect(stored.body).to.include({ name: 'receipt.png', mime: 'image/png', size: 200_000, caption: 'my receipt' });
+    expect(progress.at(-1)).to.equal(1);
+    await client.sendFile(new Blob(['<html>'], { type: 'text/html' }), { name: 'page.html' }).then(
+      () => expect.fail('an HTML file must be refused'),
+      (error: { code: string }) => expect(error.code).to.equal('bad_frame'),
+    );
+  });
+});

@@ -1,0 +1,220 @@
+// @parlor/core's guarantees, in Chromium against the real reference server: nothing lost, nothing
+// doubled, order kept — through restarts, network cuts, reloads and many clients.
+import { expect, waitUntil } from '@open-wc/testing';
+import {
+  restartServer,
+  serverConnections,
+  siteJwt,
+  startServer,
+  stopServer,
+  storedMessages,
+  userHash,
+  type TestServerInfo,
+} from '../../../test/support/server.js';
+import { createChatClient, type ChatClient, type ChatClientOptions } from './index.js';
+import { wipeSite } from './storage/chat-store.js';
+
+/** A WebSocket whose network can be cut: while `blocked`, every connection attempt fails. */
+function cuttableSocket() {
+  const control = { blocked: false, opened: 0 };
+  class CuttableWebSocket extends WebSocket {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      control.opened++;
+      super(control.blocked ? 'ws://127.0.0.1:9/' : url, protocols);
+    }
+  }
+  return { control, WebSocket: CuttableWebSocket as typeof WebSocket };
+}
+
+describe('@parlor/core client against the real server', function () {
+  this.timeout(30_000);
+  let server: TestServerInfo;
+  const clients: ChatClient[] = [];
+  const make = (options: Partial<ChatClientOptions> = {}) => {
+    const client = createChatClient({ siteId: server.siteId, server: server.url, shareTabs: false, ...options });
+    clients.push(client);
+    client.subscribe(() => {});
+    return client;
+  };
+  const conversationOf = (client: ChatClient) => client.getSnapshot().conversation?.id ?? '';
+  const acked = (client: ChatClient, n: number) =>
+    waitUntil(
+      () =>
+        client.getSnapshot().timeline.pending.length === 0 &&
+        client.getSnapshot().timeline.stored.filter((m) => m.author.role === 'visitor').length >= n,
+      `${n} acked`,
+      { timeout: 20_000 },
+    );
+
+  before(async () => {
+    // Bursts of hundreds of messages: limits raised so the tests measure delivery, not pacing.
+    server = await startServer({
+      siteId: 'client',
+      limits: { messagesPerSecond: 1000, messageBurst: 1000, framesPerSecond: 2000 },
+    });
+  });
+  after(() => stopServer(server));
+  beforeEach(() => wipeSite(server.siteId));
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.destroy();
+    await wipeSite(server.siteId);
+  });
+
+  it('is lazy: creating and subscribing opens no socket and stores nothing', async () => {
+    const before = (await serverConnections(server)).visitor;
+    make();
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await serverConnections(server)).visitor).to.equal(before);
+    const databases = await indexedDB.databases();
+    expect(databases.filter((d) => d.name?.startsWith('parlor:v1:client:'))).to.deep.equal([]);
+  });
+
+  it('sends, is acked, and the server stores each message once, in order', async () => {
+    const client = make();
+    for (const text of ['one', 'two', 'three']) await client.send(text);
+    await acked(client, 3);
+    const rows = await storedMessages(server, conversationOf(client));
+    expect(rows.filter((r) => r.role === 'visitor').map((r) => r.body.text)).to.deep.equal(['one', 'two', 'three']);
+    expect(client.getSnapshot().storage).to.equal('indexeddb');
+  });
+
+  it('loses and doubles nothing when the server restarts in the middle of a burst of 200 sends', async () => {
+    const client = make();
+    await client.send('first');
+    await acked(client, 1);
+    const sends: Promise<string>[] = [];
+    for (let i = 0; i < 200; i++) {
+      sends.push(client.send(`m${i}`));
+      if (i === 60) server = await restartServer(server, 200);
+    }
+    await Promise.all(sends);
+    await acked(client, 201);
+    const rows = (await storedMessages(server, conversationOf(client))).filter((r) => r.role === 'visitor');
+    expect(rows.length).to.equal(201);
+    expect(new Set(rows.map((r) => r.id)).size).to.equal(201);
+    expect(rows.map((r) => r.body.text)).to.deep.equal(['first', ...Array.from({ length: 200 }, (_, i) => `m${i}`)]);
+  });
+
+  it('queues 50 messages while the network is cut and delivers each once when it is back', async () => {
+    const net = cuttableSocket();
+    const win = new EventTarget();
+    const client = make({ environment: { WebSocket: net.WebSocket, window: win } });
+    await client.send('before the cut');
+    await acked(client, 1);
+    net.control.blocked = true;
+    server = await restartServer(server); // drops the live socket; reconnects now fail
+    for (let i = 0; i < 50; i++) await client.send(`offline ${i}`);
+    expect(client.getSnapshot().timeline.pending.length).to.equal(50);
+    net.control.blocked = false;
+    win.dispatchEvent(new Event('online'));
+    await acked(client, 51);
+    const rows = (await storedMessages(server, conversationOf(client))).filter((r) => r.role === 'visitor');
+    expect(rows.map((r) => r.body.text)).to.deep.equal([
+      'before the cut',
+      ...Array.from({ length: 50 }, (_, i) => `offline ${i}`),
+    ]);
+  });
+
+  it('delivers what was queued before a reload, from the same IndexedDB outbox, without doubling', async () => {
+    const net = cuttableSocket();
+    net.control.blocked = true;
+    const first = make({ environment: { WebSocket: net.WebSocket, window: new EventTarget() } });
+    for (let i = 0; i < 5; i++) await first.send(`queued ${i}`);
+    first.destroy(); // the page goes away with five unsent messages
+    const second = make({ connect: 'eager' });
+    await acked(second, 5);
+    const rows = (await storedMessages(server, conversationOf(second))).filter((r) => r.role === 'visitor');
+    expect(rows.map((r) => r.body.text)).to.deep.equal(['queued 0', 'queued 1', 'queued 2', 'queued 3', 'queued 4']);
+  });
+
+  it('two clients flushing one outbox at once store every message once', async () => {
+    const net = cuttableSocket();
+    net.control.blocked = true;
+    const writer = make({ environment: { WebSocket: net.WebSocket, window: new EventTarget() } });
+    for (let i = 0; i < 20; i++) await writer.send(`shared ${i}`);
+    writer.destroy();
+    const a = make({ connect: 'eager' });
+    const b = make({ connect: 'eager' });
+    await Promise.all([acked(a, 20), acked(b, 20)]);
+    const rows = (await storedMessages(server, conversationOf(a))).filter((r) => r.role === 'visitor');
+    expect(rows.length).to.equal(20);
+    expect(new Set(rows.map((r) => r.id)).size).to.equal(20);
+  });
+
+  it('refreshes an expired JWT through the token function and carries on', async () => {
+    let calls = 0;
+    const client = make({
+      auth: { mode: 'jwt', token: async () => siteJwt('jwt-user', ++calls === 1 ? -120 : 600, undefined, 'client') },
+    });
+    await client.send('with a fresh token');
+    await acked(client, 1);
+    expect(calls).to.be.greaterThan(1);
+    expect(client.getSnapshot().visitor?.userId).to.equal('jwt-user');
+  });
+
+  it('stops on an invalid credential instead of hammering the server', async () => {
+    const net = cuttableSocket();
+    const client = make({
+      auth: { mode: 'identified', userId: 'mallory', userHash: 'a'.repeat(64) },
+      environment: { WebSocket: net.WebSocket },
+    });
+    client.connect();
+    await waitUntil(() => client.getSnapshot().connection.status === 'stopped', 'stopped');
+    const connection = client.getSnapshot().connection;
+    expect(connection.status === 'stopped' && connection.code).to.equal('unauthorized');
+    const attempts = net.control.opened;
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(net.control.opened).to.equal(attempts);
+  });
+
+  it('keeps the conversation when the visitor logs in mid-conversation', async () => {
+    const client = make();
+    await client.send('as a guest');
+    await acked(client, 1);
+    const conversation = conversationOf(client);
+    await client.identify({ mode: 'identified', userId: 'ana', userHash: await userHash('ana') });
+    await waitUntil(() => client.getSnapshot().visitor?.userId === 'ana', 'identified');
+    expect(conversationOf(client)).to.equal(conversation);
+    await client.send('as ana');
+    await acked(client, 2);
+    const rows = await storedMessages(server, conversation);
+    expect(rows.filter((r) => r.role === 'visitor').map((r) => r.body.text)).to.deep.equal(['as a guest', 'as ana']);
+  });
+
+  it('logout leaves nothing readable behind', async () => {
+    const client = make({ auth: { mode: 'identified', userId: 'kim', userHash: await userHash('kim') } });
+    await client.send('private');
+    await acked(client, 1);
+    await client.logout();
+    expect(client.getSnapshot().items).to.deep.equal([]);
+    expect(client.getSnapshot().visitor).to.equal(null);
+    const databases = await indexedDB.databases();
+    expect(databases.filter((d) => d.name?.startsWith('parlor:v1:client:'))).to.deep.equal([]);
+  });
+
+  it('falls back to memory when IndexedDB throws, and says so', async () => {
+    const broken = {
+      open: () => {
+        throw new Error('blocked');
+      },
+      deleteDatabase: () => {
+        throw new Error('blocked');
+      },
+      databases: async () => [],
+      cmp: () => 0,
+    } as unknown as IDBFactory;
+    const client = make({ environment: { indexedDB: broken } });
+    await client.send('kept in memory');
+    await acked(client, 1);
+    expect(client.getSnapshot().storage).to.equal('memory');
+  });
+
+  it('refuses a wrong option with a typed error at creation', () => {
+    expect(() => createChatClient({ siteId: 'client', server: 'not a url' })).to.throw(/server/);
+    try {
+      createChatClient({ siteId: '', server: server.url });
+    } catch (error) {
+      expect((error as { code: string }).code).to.equal('invalid_options');
+    }
+  });
+});

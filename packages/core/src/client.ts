@@ -1,0 +1,891 @@
+import { INITIAL_STATE, failed, reduce, type ChatAction, type ChatState, type ConnectionView } from './chat-state.js';
+import { Connection, type ConnectionStatus } from './connection.js';
+import { ParlorError } from './errors.js';
+import {
+  OptionsError,
+  parseOptions,
+  type AuthOption,
+  type ChatClientOptions,
+  type ChatEnvironment,
+} from './options.js';
+import {
+  PROTOCOL_VERSION,
+  TEXT_HARD_LIMIT,
+  type Attributes,
+  type Auth,
+  type Body,
+  type Cart,
+  type ClientFrame,
+  type HelloFrame,
+  type Message,
+  type Page,
+  type ServerFrame,
+} from './protocol/index.js';
+import { openChatStore, wipeSite, type ChatStore, type OutboxEntry } from './storage/chat-store.js';
+import { joinTabGroup, type TabGroup } from './tab-group.js';
+import { firstGap, type PendingItem } from './timeline.js';
+import { uuidv7 } from './uuid-v7.js';
+
+/** Events a client emits besides state changes. */
+export type ChatEvent =
+  /** The snapshot changed: read `getSnapshot()`. */
+  | { type: 'state' }
+  /** A message from the other side (agent, bot, system) or another tab of this visitor arrived. */
+  | { type: 'message'; message: Message }
+  /** A sent message was stored by the server. */
+  | { type: 'ack'; id: string; seq: number }
+  /** Something went wrong that the UI may want to say. */
+  | { type: 'error'; error: ParlorError };
+
+/** Receives every {@link ChatEvent}. */
+export type ChatListener = (event: ChatEvent) => void;
+
+/** What tabs of one visitor tell each other. */
+type TabMessage =
+  | { kind: 'frame'; frame: ServerFrame }
+  | { kind: 'connection'; connection: ConnectionView }
+  /** A follower wrote to the outbox (or, without shared storage, hands over the entry). */
+  | { kind: 'flush'; entry?: OutboxEntry }
+  | { kind: 'need-state' }
+  | { kind: 'send-frame'; frame: ClientFrame }
+  | { kind: 'logout' };
+
+const CLIENT = { name: '@parlor/core', version: '0.0.0' };
+const CONTEXT_DEBOUNCE_MS = 500;
+const TYPING_CLEAR_MS = 10_000;
+
+/**
+ * The Parlor chat client: auth, connection, outbox, timeline and events for one site and visitor.
+ * Renders nothing. Create it with {@link createChatClient}.
+ */
+export class ChatClient {
+  readonly #options: ReturnType<typeof parseOptions>;
+  readonly #env: ChatEnvironment;
+  #state: ChatState = INITIAL_STATE;
+  readonly #listeners = new Set<ChatListener>();
+  #auth: AuthOption;
+  #store: Promise<ChatStore> | null = null;
+  #outbox: OutboxEntry[] = [];
+  #connection: Connection | null = null;
+  #group: TabGroup<TabMessage> | null = null;
+  /** Ids sent on the current socket and not yet answered. */
+  readonly #inflight = new Set<string>();
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  #typingTimer: ReturnType<typeof setTimeout> | undefined;
+  #contextTimer: ReturnType<typeof setTimeout> | undefined;
+  #context: { page?: Page; attributes?: Attributes; cart?: Cart | null } = {};
+  #session: { token: string; expiresAt: number } | null = null;
+  #visitorToken: string | undefined;
+  #active = false;
+  #destroyed = false;
+  readonly #unwatch: (() => void)[] = [];
+
+  constructor(options: ChatClientOptions) {
+    const { environment, ...rest } = options;
+    try {
+      this.#options = parseOptions(rest);
+    } catch (error) {
+      throw new ParlorError('invalid_options', error instanceof OptionsError ? error.message : String(error));
+    }
+    this.#env = environment ?? {};
+    this.#auth = this.#options.auth ?? { mode: 'anonymous' };
+    if (this.#options.attributes) this.#context.attributes = this.#options.attributes;
+    if (this.#options.connect === 'eager') queueMicrotask(() => this.connect());
+  }
+
+  // ---- store: subscribe / snapshot ----
+
+  /**
+   * Listens to every event. The first subscriber brings back a returning visitor's conversation (read
+   * from storage, without writing anything). Returns the unsubscribe function.
+   */
+  subscribe(listener: ChatListener): () => void {
+    this.#listeners.add(listener);
+    if (this.#listeners.size === 1) void this.#resumeIfReturning();
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** The current state: immutable, and the same object until something changes. */
+  getSnapshot(): ChatState {
+    return this.#state;
+  }
+
+  #dispatch(action: ChatAction): void {
+    const next = reduce(this.#state, action);
+    if (next === this.#state) return;
+    this.#state = next;
+    this.#emit({ type: 'state' });
+  }
+
+  #emit(event: ChatEvent): void {
+    for (const listener of [...this.#listeners]) listener(event);
+  }
+
+  #now(): number {
+    return (this.#env.now ?? Date.now)();
+  }
+
+  #assertAlive(): void {
+    if (this.#destroyed) throw new ParlorError('destroyed', 'this chat client was destroyed');
+  }
+
+  // ---- actions ----
+
+  /**
+   * Sends a text message. It is written to the outbox before it touches the wire and leaves it only
+   * when the server acknowledges it; offline, it waits. Resolves with the message's client id once it
+   * is safely queued.
+   *
+   * @example
+   * ```ts
+   * const id = await client.send('Hello!');
+   * ```
+   */
+  async send(text: string): Promise<string> {
+    this.#assertAlive();
+    const trimmed = text.trim();
+    if (!trimmed) throw new ParlorError('bad_frame', 'a message needs some text');
+    const max = this.#limits()?.maxTextLength ?? TEXT_HARD_LIMIT;
+    if (text.length > max) throw new ParlorError('too_large', `a message may have at most ${max} characters`);
+    return this.#enqueue({ kind: 'text', text });
+  }
+
+  /**
+   * Sends a file: it is uploaded first (progress shows on its pending item), then sent like a message.
+   * Size and type are checked against the server's limits before any byte leaves.
+   *
+   * @example
+   * ```ts
+   * input.addEventListener('change', () => client.sendFile(input.files[0], { caption: 'My receipt' }));
+   * ```
+   */
+  async sendFile(file: Blob, options: { name?: string; caption?: string } = {}): Promise<string> {
+    this.#assertAlive();
+    const name = options.name ?? ('name' in file && typeof file.name === 'string' ? file.name : 'file');
+    const mime = file.type || 'application/octet-stream';
+    const session = await this.#waitForSession();
+    const limits = this.#limits();
+    if (limits && file.size > limits.maxAttachmentBytes)
+      throw new ParlorError('too_large', `files may be at most ${limits.maxAttachmentBytes} bytes`);
+    if (limits && !limits.attachmentTypes.includes(mime))
+      throw new ParlorError('bad_frame', `files of type ${mime} are not accepted`);
+    const id = uuidv7();
+    const placeholder: PendingItem = {
+      kind: 'pending',
+      id,
+      body: { kind: 'attachment', upload: 'u_uploading000000000000', name, mime, size: file.size },
+      createdAt: this.#now(),
+      state: 'sending',
+      progress: 0,
+    };
+    this.#dispatch({ type: 'pending', item: placeholder });
+    let upload: { upload: string; name: string; mime: string; size: number };
+    try {
+      upload = await uploadFile(
+        `${this.#options.server.replace(/\/$/, '')}/v1/uploads`,
+        session.token,
+        file,
+        name,
+        mime,
+        (progress) => this.#dispatch({ type: 'pending', item: { ...placeholder, progress } }),
+      );
+    } catch (error) {
+      const parlor = error instanceof ParlorError ? error : new ParlorError('upload_failed', String(error));
+      this.#dispatch({ type: 'pending', item: failed(placeholder, { code: parlor.code, message: parlor.message }) });
+      throw parlor;
+    }
+    const body: Body = {
+      kind: 'attachment',
+      upload: upload.upload,
+      name: upload.name,
+      mime: upload.mime,
+      size: upload.size,
+    };
+    if (options.caption) body.caption = options.caption;
+    return this.#enqueue(body, id);
+  }
+
+  /** The HTTP session credential from the welcome, connecting first when needed. */
+  async #waitForSession(): Promise<{ token: string; expiresAt: number }> {
+    if (this.#session && this.#session.expiresAt > this.#now() + 5000) return this.#session;
+    this.connect();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off();
+        reject(new ParlorError('network', 'not connected: the file can be sent once the chat is back'));
+      }, 15_000);
+      const off = this.subscribe(() => {
+        if (!this.#session || this.#session.expiresAt <= this.#now()) return;
+        clearTimeout(timer);
+        off();
+        resolve(this.#session);
+      });
+    });
+  }
+
+  /** Re-sends a failed message with the same client id (the server never stores it twice). */
+  async retry(id: string): Promise<void> {
+    this.#assertAlive();
+    const entry = this.#outbox.find((e) => e.id === id);
+    if (!entry) return;
+    const store = await this.#openStore();
+    entry.state = 'pending';
+    delete entry.error;
+    await store.updateEntry(id, { state: 'pending' });
+    this.#dispatch({ type: 'pending', item: this.#pendingItem(entry) });
+    this.#flush();
+  }
+
+  /** Drops a failed (or still pending) message from the outbox. */
+  async discard(id: string): Promise<void> {
+    this.#assertAlive();
+    const store = await this.#openStore();
+    this.#outbox = this.#outbox.filter((e) => e.id !== id);
+    await store.remove(id);
+    this.#dispatch({ type: 'discard', id });
+  }
+
+  /** Marks everything up to the newest message as read (the agent sees it). */
+  markRead(): void {
+    const { conversation, timeline } = this.#state;
+    const last = timeline.stored.at(-1)?.seq ?? 0;
+    if (!conversation || last <= conversation.visitorReadSeq) return;
+    this.#dispatch({ type: 'read', role: 'visitor', seq: last });
+    this.#sendFrame({ type: 'read', conversation: conversation.id, seq: last });
+  }
+
+  /** Tells the agent the visitor is (or stopped) typing. Ephemeral; dropped while offline. */
+  setTyping(on: boolean): void {
+    const conversation = this.#state.conversation;
+    if (conversation) this.#sendFrame({ type: 'typing', conversation: conversation.id, on });
+  }
+
+  /**
+   * Updates the visitor's context (custom attributes, cart, page). Sent when it changes, debounced,
+   * and only with context consent.
+   */
+  setContext(context: { attributes?: Attributes; cart?: Cart | null; page?: Page }): void {
+    this.#assertAlive();
+    this.#context = { ...this.#context, ...context };
+    this.#scheduleContext();
+  }
+
+  /** Sets the visitor's consent; without `context` consent no page, cart or attributes are sent. */
+  setConsent(consent: { context: boolean; analytics: boolean }): void {
+    this.#options.consent = consent;
+    this.#scheduleContext();
+  }
+
+  /**
+   * The visitor logged in: the connection switches to that identity and their conversation carries
+   * over. Pass what your server computed (`userHash`) or a JWT.
+   */
+  async identify(auth: Exclude<AuthOption, { mode: 'anonymous' }>): Promise<void> {
+    this.#assertAlive();
+    this.#auth = auth;
+    const frame = { type: 'identify', auth: await this.#authFrame(false) } as const;
+    if (frame.auth.mode === 'anonymous') return;
+    if (!this.#sendFrame({ type: 'identify', auth: frame.auth })) this.#connection?.reconnectNow();
+  }
+
+  /**
+   * The visitor logged out: every trace of them on this browser is wiped (outbox, history, tokens, in
+   * every tab) and the client starts over as a new anonymous visitor, so the next person at a shared
+   * computer sees nothing.
+   */
+  async logout(): Promise<void> {
+    this.#assertAlive();
+    this.#group?.post({ kind: 'logout' });
+    await this.#forget();
+  }
+
+  /**
+   * Drops the socket and every local trace of the visitor. The next interaction starts a new anonymous
+   * session; until then nothing is stored (a logged-out page must not recreate what it just wiped).
+   */
+  async #forget(): Promise<void> {
+    this.disconnect();
+    this.#group?.close();
+    this.#group = null;
+    this.#lastWelcome = null;
+    clearTimeout(this.#saveCacheTimer);
+    clearTimeout(this.#flushTimer);
+    this.#auth = { mode: 'anonymous' };
+    this.#visitorToken = undefined;
+    this.#session = null;
+    this.#outbox = [];
+    this.#inflight.clear();
+    const store = this.#store;
+    this.#store = null;
+    await store?.then((s) => s.wipe()).catch(() => undefined);
+    await wipeSite(this.#options.siteId, this.#indexedDB());
+    this.#dispatch({ type: 'reset' });
+  }
+
+  /** Loads the page of messages before the oldest one held (scrolling up). */
+  loadOlder(): void {
+    const { conversation, timeline, hasOlder } = this.#state;
+    const first = timeline.stored[0]?.seq;
+    if (!conversation || !first || (!hasOlder && first <= 1)) return;
+    this.#sendFrame({ type: 'history', conversation: conversation.id, before: first });
+  }
+
+  /** Opens the connection (e.g. when the visitor opens the widget). */
+  connect(): void {
+    this.#assertAlive();
+    void this.#activate();
+  }
+
+  /** Closes the connection; queued messages wait for the next `connect()`. */
+  disconnect(): void {
+    this.#connection?.stop();
+    this.#connection = null;
+    this.#active = false;
+  }
+
+  /** Stops everything and releases every listener, timer, socket and tab; the client cannot be used again. */
+  destroy(): void {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    this.disconnect();
+    this.#group?.close();
+    this.#group = null;
+    for (const off of this.#unwatch.splice(0)) off();
+    clearTimeout(this.#flushTimer);
+    clearTimeout(this.#typingTimer);
+    clearTimeout(this.#contextTimer);
+    this.#listeners.clear();
+  }
+
+  // ---- activation, storage, tabs ----
+
+  #indexedDB(): IDBFactory | null {
+    if (this.#options.storage === 'memory') return null;
+    if (this.#env.indexedDB !== undefined) return this.#env.indexedDB;
+    return typeof indexedDB === 'undefined' ? null : indexedDB;
+  }
+
+  #identityKey(): string {
+    const auth = this.#auth;
+    return auth.mode === 'identified' ? `user:${auth.userId}` : auth.mode === 'jwt' ? 'jwt' : 'anonymous';
+  }
+
+  #openStore(): Promise<ChatStore> {
+    this.#store ??= openChatStore({
+      siteId: this.#options.siteId,
+      identity: this.#identityKey(),
+      indexedDB: this.#indexedDB(),
+    }).then(async (store) => {
+      this.#dispatch({ type: 'storage', kind: store.kind });
+      const [outbox, cache, session] = await Promise.all([store.outbox(), store.readCache(), store.readSession()]);
+      const known = new Set(this.#outbox.map((e) => e.id));
+      this.#outbox = [...this.#outbox, ...outbox.filter((e) => !known.has(e.id))].sort((a, b) =>
+        a.id < b.id ? -1 : 1,
+      );
+      this.#visitorToken ??= session?.visitorToken;
+      this.#dispatch({
+        type: 'restore',
+        conversation: cache?.conversation ?? null,
+        messages: cache?.messages ?? [],
+        pending: this.#outbox.map((e) => this.#pendingItem(e)),
+      });
+      return store;
+    });
+    return this.#store;
+  }
+
+  /** A returning visitor (with a conversation or queued messages) reconnects without waiting for a click. */
+  async #resumeIfReturning(): Promise<void> {
+    if (this.#active || this.#destroyed) return;
+    const idb = this.#indexedDB();
+    // Looking is not writing: only open storage if a store for this site already exists.
+    const databases = idb && 'databases' in idb ? await idb.databases().catch(() => []) : [];
+    if (!databases.some((d) => d.name?.startsWith(`parlor:v1:${this.#options.siteId}:`))) return;
+    const store = await this.#openStore();
+    const session = await store.readSession();
+    if (session || this.#outbox.length) await this.#activate();
+  }
+
+  async #activate(): Promise<void> {
+    if (this.#active || this.#destroyed) return;
+    this.#active = true;
+    await this.#openStore();
+    if (this.#options.shareTabs !== false) this.#joinTabs();
+    else this.#becomeLeader('solo');
+  }
+
+  #joinTabs(): void {
+    if (this.#group) return;
+    const group = joinTabGroup<TabMessage>(`parlor:${this.#options.siteId}:${this.#identityKey()}`, {
+      ...(this.#env.locks !== undefined ? { locks: this.#env.locks } : {}),
+      ...(this.#env.BroadcastChannel !== undefined ? { BroadcastChannel: this.#env.BroadcastChannel } : {}),
+    });
+    this.#group = group;
+    group.onMessage((message) => this.#onTabMessage(message));
+    group.onLeaderChange((leader) => {
+      if (leader) this.#becomeLeader(group.coordinated ? 'leader' : 'solo');
+    });
+    if (!group.coordinated || group.isLeader) this.#becomeLeader(group.coordinated ? 'leader' : 'solo');
+    else {
+      this.#dispatch({ type: 'tab', tab: 'follower' });
+      group.post({ kind: 'need-state' });
+    }
+  }
+
+  #isLeader(): boolean {
+    return this.#state.tab !== 'follower';
+  }
+
+  #becomeLeader(tab: 'leader' | 'solo'): void {
+    if (this.#destroyed || this.#connection) return;
+    this.#dispatch({ type: 'tab', tab });
+    const env = this.#env;
+    this.#connection = new Connection({
+      url: `${this.#options.server.replace(/^http/, 'ws').replace(/\/$/, '')}/v1/connect`,
+      hello: () => this.#hello(),
+      onFrame: (frame) => this.#onServerFrame(frame, true),
+      onStatus: (status) => this.#onStatus(status),
+      refresh: async () => {
+        // Nothing to do for a static token; a token provider is asked again on the next hello.
+      },
+      ...(env.WebSocket ? { WebSocket: env.WebSocket } : {}),
+      ...(env.window !== undefined ? { window: env.window } : {}),
+      ...(env.now ? { now: env.now } : {}),
+    });
+    this.#connection.start();
+  }
+
+  #onTabMessage(message: TabMessage): void {
+    switch (message.kind) {
+      case 'frame':
+        if (!this.#isLeader()) this.#onServerFrame(message.frame, false);
+        return;
+      case 'connection':
+        if (!this.#isLeader()) this.#dispatch({ type: 'connection', connection: message.connection });
+        return;
+      case 'flush':
+        if (!this.#isLeader()) return;
+        void this.#reloadOutbox(message.entry).then(() => this.#flush());
+        return;
+      case 'need-state':
+        if (this.#isLeader() && this.#lastWelcome) {
+          this.#group?.post({ kind: 'connection', connection: this.#state.connection });
+          this.#group?.post({ kind: 'frame', frame: this.#lastWelcome });
+          const { conversation, timeline } = this.#state;
+          if (conversation)
+            this.#group?.post({
+              kind: 'frame',
+              frame: {
+                type: 'synced',
+                conversation,
+                epoch: conversation.epoch,
+                messages: [...timeline.stored],
+                more: false,
+                recovered: true,
+              },
+            });
+        }
+        return;
+      case 'send-frame':
+        if (this.#isLeader()) this.#connection?.send(message.frame);
+        return;
+      case 'logout':
+        void this.#forget();
+        return;
+    }
+  }
+
+  async #reloadOutbox(entry?: OutboxEntry): Promise<void> {
+    const store = await this.#openStore();
+    const stored = store.kind === 'indexeddb' ? await store.outbox() : [];
+    const known = new Map(this.#outbox.map((e) => [e.id, e]));
+    for (const e of [...stored, ...(entry ? [entry] : [])]) if (!known.has(e.id)) known.set(e.id, e);
+    this.#outbox = [...known.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+    if (entry && store.kind === 'memory') await store.enqueue(entry);
+  }
+
+  // ---- the wire ----
+
+  #lastWelcome: Extract<ServerFrame, { type: 'welcome' }> | null = null;
+
+  #limits() {
+    return this.#lastWelcome?.limits;
+  }
+
+  async #authFrame(withToken = true): Promise<Auth> {
+    const auth = this.#auth;
+    const token = withToken && this.#visitorToken ? { token: this.#visitorToken } : {};
+    switch (auth.mode) {
+      case 'anonymous':
+        return { mode: 'anonymous', ...token };
+      case 'identified':
+        return {
+          mode: 'identified',
+          userId: auth.userId,
+          userHash: auth.userHash,
+          ...(auth.name ? { name: auth.name } : {}),
+          ...(auth.email ? { email: auth.email } : {}),
+          ...token,
+        };
+      case 'jwt': {
+        const jwt = typeof auth.token === 'string' ? auth.token : String(await (auth.token as () => unknown)());
+        return { mode: 'jwt', jwt, ...token };
+      }
+    }
+  }
+
+  async #hello(): Promise<HelloFrame> {
+    const { conversation, timeline } = this.#state;
+    const stored = timeline.stored;
+    const held = firstGap(stored) ?? stored.at(-1)?.seq ?? 0;
+    return {
+      type: 'hello',
+      v: PROTOCOL_VERSION,
+      site: this.#options.siteId,
+      auth: await this.#authFrame(),
+      ...(conversation ? { resume: { conversation: conversation.id, epoch: conversation.epoch, seq: held } } : {}),
+      ...(this.#options.consent ? { consent: this.#options.consent } : {}),
+      client: CLIENT,
+    };
+  }
+
+  #onStatus(status: ConnectionStatus): void {
+    let view: ConnectionView;
+    switch (status.status) {
+      case 'idle':
+        view = { status: 'idle' };
+        break;
+      case 'connecting':
+        view = { status: 'connecting', attempt: status.attempt };
+        break;
+      case 'waiting':
+        view = { status: 'waiting', attempt: status.attempt, retryInMs: status.retryInMs };
+        break;
+      case 'open':
+        view = { status: 'open', since: status.since };
+        break;
+      case 'stopped':
+        view = { status: 'stopped', code: status.error.code, message: status.error.message };
+        this.#emit({ type: 'error', error: status.error });
+        break;
+    }
+    if (view.status !== 'open') this.#inflight.clear(); // unanswered sends go again on the next socket
+    this.#dispatch({ type: 'connection', connection: view });
+    this.#group?.post({ kind: 'connection', connection: view });
+  }
+
+  /** Sends a frame on this tab's socket, or through the leader tab. False when it could not go out now. */
+  #sendFrame(frame: ClientFrame): boolean {
+    if (this.#isLeader()) return this.#connection?.send(frame) ?? false;
+    this.#group?.post({ kind: 'send-frame', frame });
+    return true;
+  }
+
+  #onServerFrame(frame: ServerFrame, fromSocket: boolean): void {
+    if (fromSocket) this.#group?.post({ kind: 'frame', frame });
+    switch (frame.type) {
+      case 'welcome':
+        this.#lastWelcome = frame;
+        this.#session = frame.session;
+        if (frame.visitor.token) this.#visitorToken = frame.visitor.token;
+        this.#dispatch({ type: 'welcome', frame });
+        if (fromSocket) {
+          void this.#openStore().then((s) =>
+            s.writeSession({
+              visitorId: frame.visitor.id,
+              ...(this.#visitorToken ? { visitorToken: this.#visitorToken } : {}),
+            }),
+          );
+          this.#catchUp();
+          this.#sendContext();
+          this.#flush();
+        }
+        return;
+      case 'ack':
+        return void this.#onAck(frame, fromSocket);
+      case 'message':
+        this.#onMessages([frame.message]);
+        return;
+      case 'synced':
+        if (frame.recovered) this.#onMessages(frame.messages);
+        else
+          this.#dispatch({
+            type: 'replace',
+            conversation: frame.conversation,
+            messages: frame.messages,
+            hasOlder: frame.more,
+          });
+        if (frame.recovered && frame.more && frame.conversation && fromSocket) this.#catchUp();
+        this.#saveCache();
+        return;
+      case 'older':
+        this.#dispatch({ type: 'older', messages: frame.messages, more: frame.more });
+        return;
+      case 'typing':
+        this.#dispatch({ type: 'typing', role: frame.role, on: frame.on, ...(frame.name ? { name: frame.name } : {}) });
+        clearTimeout(this.#typingTimer);
+        // A lost "stopped typing" must not leave the indicator on forever.
+        if (frame.on)
+          this.#typingTimer = setTimeout(
+            () => this.#dispatch({ type: 'typing', role: frame.role, on: false }),
+            TYPING_CLEAR_MS,
+          );
+        return;
+      case 'read':
+        this.#dispatch({ type: 'read', role: frame.role, seq: frame.seq });
+        return;
+      case 'presence':
+        this.#dispatch({ type: 'presence', presence: frame.presence });
+        return;
+      case 'conversation':
+        this.#dispatch({ type: 'conversation', conversation: frame.conversation });
+        return;
+      case 'error':
+        return void this.#onError(frame, fromSocket);
+      case 'pong':
+        return;
+    }
+  }
+
+  #onMessages(messages: Message[]): void {
+    const before = new Set(this.#state.timeline.stored.map((m) => m.seq));
+    this.#dispatch({ type: 'messages', messages });
+    for (const message of messages)
+      if (!before.has(message.seq) && message.author.role !== 'visitor') this.#emit({ type: 'message', message });
+    // A hole between held messages: ask for what is missing.
+    if (firstGap(this.#state.timeline.stored) !== undefined) this.#catchUp();
+    this.#saveCache();
+  }
+
+  /** Asks for everything after the last contiguous seq held. */
+  #catchUp(): void {
+    const { conversation, timeline } = this.#state;
+    if (!conversation || !this.#isLeader()) return;
+    const held = firstGap(timeline.stored) ?? timeline.stored.at(-1)?.seq ?? 0;
+    if (held < conversation.lastSeq || firstGap(timeline.stored) !== undefined)
+      this.#connection?.send({ type: 'sync', conversation: conversation.id, epoch: conversation.epoch, after: held });
+  }
+
+  async #onAck(frame: Extract<ServerFrame, { type: 'ack' }>, fromSocket: boolean): Promise<void> {
+    this.#inflight.delete(frame.id);
+    const entry = this.#outbox.find((e) => e.id === frame.id);
+    this.#outbox = this.#outbox.filter((e) => e.id !== frame.id);
+    this.#dispatch({ type: 'ack', id: frame.id, conversation: frame.conversation, seq: frame.seq, at: frame.at });
+    if (entry) {
+      // The server does not echo a message to the socket that sent it, so when this tab sent for another
+      // one, the message itself exists here only as the outbox entry: add it, and tell the other tabs.
+      const message: Message = {
+        conversation: frame.conversation,
+        seq: frame.seq,
+        id: frame.id,
+        author: { role: 'visitor' },
+        body: entry.body,
+        at: frame.at,
+      };
+      this.#dispatch({ type: 'messages', messages: [message] });
+      if (fromSocket) this.#group?.post({ kind: 'frame', frame: { type: 'message', message } });
+    }
+    this.#emit({ type: 'ack', id: frame.id, seq: frame.seq });
+    // The leader owns the outbox writes; followers learn of the ack through the frame.
+    if (fromSocket) await (await this.#openStore()).remove(frame.id);
+    this.#saveCache();
+  }
+
+  async #onError(frame: Extract<ServerFrame, { type: 'error' }>, fromSocket: boolean): Promise<void> {
+    const error = new ParlorError(frame.code, frame.message, frame.retryAfterMs);
+    if (!frame.id || !this.#outbox.some((e) => e.id === frame.id)) {
+      if (frame.code !== 'rate_limited') {
+        this.#dispatch({ type: 'error', error: { code: frame.code, message: frame.message } });
+        this.#emit({ type: 'error', error });
+      }
+      return;
+    }
+    const id = frame.id;
+    this.#inflight.delete(id);
+    if (frame.code === 'rate_limited' || frame.code === 'internal') {
+      // Not the message's fault: it stays queued and goes again shortly.
+      this.#scheduleFlush(frame.retryAfterMs ?? 1000);
+      return;
+    }
+    const entry = this.#outbox.find((e) => e.id === id);
+    if (!entry) return;
+    entry.state = 'failed';
+    entry.error = { code: frame.code, message: frame.message };
+    this.#dispatch({ type: 'pending', item: failed(this.#pendingItem(entry), entry.error) });
+    this.#emit({ type: 'error', error });
+    if (fromSocket) await (await this.#openStore()).updateEntry(id, { state: 'failed', error: entry.error });
+  }
+
+  // ---- outbox ----
+
+  #pendingItem(entry: OutboxEntry): PendingItem {
+    return {
+      kind: 'pending',
+      id: entry.id,
+      body: entry.body,
+      createdAt: entry.createdAt,
+      state: entry.state === 'failed' ? 'failed' : 'sending',
+      ...(entry.error ? { error: entry.error } : {}),
+    };
+  }
+
+  async #enqueue(body: Body, id = uuidv7()): Promise<string> {
+    const entry: OutboxEntry = { id, body, createdAt: this.#now(), state: 'pending' };
+    const conversation = this.#state.conversation;
+    if (conversation) entry.conversation = conversation.id;
+    this.#dispatch({ type: 'pending', item: this.#pendingItem(entry) });
+    const store = await this.#openStore();
+    // Durable first: the message is in the outbox before it touches the wire.
+    await store.enqueue(entry);
+    this.#outbox.push(entry);
+    void this.#activate();
+    if (this.#isLeader()) this.#flush();
+    else this.#group?.post({ kind: 'flush', ...(store.kind === 'memory' ? { entry } : {}) });
+    return entry.id;
+  }
+
+  #scheduleFlush(ms: number): void {
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = setTimeout(() => this.#flush(), ms);
+  }
+
+  /**
+   * Sends every queued message not yet on this socket, in send order. Only the socket-holding tab does.
+   * It paces itself to the rate the server announced: a message the server refused for rate while a
+   * later one got through would arrive out of order, so the client never gives it the chance.
+   */
+  #flush(): void {
+    const welcome = this.#lastWelcome;
+    if (!this.#isLeader() || !this.#connection || !welcome || this.#state.connection.status !== 'open') return;
+    for (const entry of this.#outbox) {
+      if (entry.state !== 'pending' || this.#inflight.has(entry.id)) continue;
+      const wait = this.#pace.take(welcome.limits.messagesPerSecond, welcome.limits.messageBurst, this.#now());
+      if (wait > 0) {
+        this.#scheduleFlush(wait);
+        return;
+      }
+      const conversation = entry.conversation ?? this.#state.conversation?.id;
+      const sent = this.#connection.send({
+        type: 'send',
+        id: entry.id,
+        body: entry.body,
+        ...(conversation ? { conversation } : {}),
+      });
+      if (!sent) return;
+      this.#inflight.add(entry.id);
+    }
+  }
+
+  /** A token bucket mirroring the server's per-connection message limit. */
+  readonly #pace = {
+    tokens: Number.POSITIVE_INFINITY,
+    at: 0,
+    /** Spends a token; returns 0 when allowed, else the milliseconds until one is back. */
+    take(rate: number, burst: number, now: number): number {
+      this.tokens = Math.min(
+        burst,
+        this.tokens === Number.POSITIVE_INFINITY ? burst : this.tokens + ((now - this.at) / 1000) * rate,
+      );
+      this.at = now;
+      if (this.tokens >= 1) {
+        this.tokens -= 1;
+        return 0;
+      }
+      return Math.ceil(((1 - this.tokens) / rate) * 1000);
+    },
+  };
+
+  #saveCacheTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /** Keeps recent history on disk (debounced) so a reload renders before the socket is back. */
+  #saveCache(): void {
+    if (!this.#isLeader()) return;
+    clearTimeout(this.#saveCacheTimer);
+    this.#saveCacheTimer = setTimeout(() => {
+      const { conversation, timeline } = this.#state;
+      if (conversation)
+        void this.#openStore().then((s) => s.writeCache({ conversation, messages: [...timeline.stored] }));
+    }, 50);
+  }
+
+  // ---- context ----
+
+  #scheduleContext(): void {
+    clearTimeout(this.#contextTimer);
+    this.#contextTimer = setTimeout(() => this.#sendContext(), CONTEXT_DEBOUNCE_MS);
+  }
+
+  #sendContext(): void {
+    const consent = this.#options.consent;
+    const page = this.#options.trackPage === false ? this.#context.page : (this.#context.page ?? currentPage());
+    const allowed = consent?.context === true;
+    this.#sendFrame({
+      type: 'context',
+      ...(consent ? { consent } : {}),
+      ...(allowed && page ? { page } : {}),
+      ...(allowed && this.#context.attributes ? { attributes: this.#context.attributes } : {}),
+      ...(allowed && this.#context.cart !== undefined ? { cart: this.#context.cart } : {}),
+    });
+  }
+}
+
+/** Uploads a file with progress (fetch cannot report upload progress; XMLHttpRequest can). */
+function uploadFile(
+  url: string,
+  token: string,
+  file: Blob,
+  name: string,
+  mime: string,
+  onProgress: (fraction: number) => void,
+): Promise<{ upload: string; name: string; mime: string; size: number }> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', url);
+    xhr.setRequestHeader('authorization', `Bearer ${token}`);
+    xhr.setRequestHeader('content-type', mime);
+    xhr.setRequestHeader('x-parlor-filename', encodeURIComponent(name));
+    xhr.upload.onprogress = (event) => {
+      if (event.lengthComputable && event.total > 0) onProgress(event.loaded / event.total);
+    };
+    xhr.onerror = () => reject(new ParlorError('network', 'the upload could not reach the server'));
+    xhr.onload = () => {
+      let reply: unknown;
+      try {
+        reply = JSON.parse(xhr.responseText);
+      } catch {
+        reply = null;
+      }
+      if (xhr.status === 201 && reply && typeof reply === 'object' && 'upload' in reply) {
+        onProgress(1);
+        resolve(reply as { upload: string; name: string; mime: string; size: number });
+        return;
+      }
+      const error = (reply as { error?: { code?: string; message?: string } } | null)?.error;
+      const code = xhr.status === 413 ? 'too_large' : xhr.status === 401 ? 'unauthorized' : 'upload_failed';
+      reject(new ParlorError(code, error?.message ?? `the upload failed (${xhr.status})`));
+    };
+    xhr.send(file);
+  });
+}
+
+/** The page the visitor is on, or undefined outside a browser. */
+function currentPage(): Page | undefined {
+  if (typeof location === 'undefined' || typeof document === 'undefined') return undefined;
+  return { url: location.href.slice(0, 2048), ...(document.title ? { title: document.title.slice(0, 300) } : {}) };
+}
+
+/**
+ * Creates a chat client for one site. Options are validated here: a wrong option throws a
+ * {@link ParlorError} with code `invalid_options` naming it. Creating a client does nothing else — no
+ * storage, no socket — until the visitor interacts, unless `connect: 'eager'`.
+ *
+ * @example
+ * ```ts
+ * const client = createChatClient({ siteId: 'my-shop', server: 'https://chat.example.com' });
+ * const stop = client.subscribe(() => render(client.getSnapshot()));
+ * await client.send('Hi!');
+ * ```
+ */
+export function createChatClient(options: ChatClientOptions): ChatClient {
+  return new ChatClient(options);
+}
