@@ -31,10 +31,15 @@ async function bundled(/** @type {string} */ file, /** @type {string[]} */ ignor
   return outputs.filter((o) => o.type === 'chunk').reduce((sum, chunk) => sum + gz(chunk.code), 0);
 }
 
-/** @type {{ name: string, bytes: number, limit: number | null }[]} */
+/** @type {{ name: string, bytes: number, limit: number | null, target?: number }[]} */
 const rows = [];
 for (const entry of config.npm)
-  rows.push({ name: entry.name, bytes: await bundled(entry.file, entry.ignore ?? []), limit: entry.limit });
+  rows.push({
+    name: entry.name,
+    bytes: await bundled(entry.file, entry.ignore ?? []),
+    limit: entry.limit,
+    target: entry.target,
+  });
 for (const entry of config.files)
   rows.push({ name: entry.name, bytes: gz(readFileSync(join(root, entry.file))), limit: entry.limit });
 for (const folder of config.folders) {
@@ -52,17 +57,22 @@ for (const folder of config.folders) {
 
 const kb = (/** @type {number} */ n) => `${(n / 1024).toFixed(2)} KB`;
 const width = Math.max(...rows.map((r) => r.name.length));
-console.log(`${'entry'.padEnd(width)}  ${'gzip'.padStart(9)}  ${'budget'.padStart(9)}  status`);
+console.log(`${'entry'.padEnd(width)}  ${'gzip'.padStart(9)}  ${'limit'.padStart(9)}  status`);
 let over = 0;
 for (const r of rows) {
   const ok = r.limit === null || r.bytes <= r.limit;
   if (!ok) over++;
-  const status = r.limit === null ? '' : ok ? `ok (${Math.round((100 * r.bytes) / r.limit)}%)` : 'OVER BUDGET';
+  let status = r.limit === null ? '' : ok ? `ok (${Math.round((100 * r.bytes) / r.limit)}%)` : 'OVER LIMIT';
+  if (r.target !== undefined)
+    status +=
+      r.bytes <= r.target
+        ? `; target ${kb(r.target)} met`
+        : `; target ${kb(r.target)} NOT MET (+${kb(r.bytes - r.target)})`;
   console.log(
     `${r.name.padEnd(width)}  ${kb(r.bytes).padStart(9)}  ${(r.limit === null ? '—' : kb(r.limit)).padStart(9)}  ${status}`,
   );
 }
 if (over) {
-  console.error(`\n${over} entr${over === 1 ? 'y is' : 'ies are'} over budget (size.config.json).`);
+  console.error(`\n${over} entr${over === 1 ? 'y is' : 'ies are'} over the limit (size.config.json).`);
   process.exit(1);
 }

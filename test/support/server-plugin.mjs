@@ -114,6 +114,9 @@ export function parlorServerPlugin() {
           const rows = await get().server.hub.storage.allMessages(p.conversation);
           return rows.map((/** @type {any} */ r) => ({ seq: r.seq, id: r.clientId, role: r.role, body: r.body }));
         }
+        case 'parlor-server-context':
+          // The runner reads a null result as "command not handled": answer false for "none".
+          return (await get().server.hub.storage.getContext(p.visitorId)) ?? false;
         case 'parlor-server-connections':
           return get().server.hub.metrics.connections;
         case 'parlor-server-user-hash':

@@ -42,6 +42,14 @@ export function storedMessages(server: TestServerInfo, conversation: string): Pr
   return executeServerCommand('parlor-server-messages', { id: server.id, conversation });
 }
 
+/** The context the server keeps for a visitor (page, attributes, cart, consent), or null. */
+export async function storedContext(
+  server: TestServerInfo,
+  visitorId: string,
+): Promise<{ page: { url: string; title?: string } | null; attributes: Record<string, unknown> | null } | null> {
+  return (await executeServerCommand('parlor-server-context', { id: server.id, visitorId })) || null;
+}
+
 /** Open visitor and agent sockets on the server right now. */
 export function serverConnections(server: TestServerInfo): Promise<{ visitor: number; agent: number }> {
   return executeServerCommand('parlor-server-connections', { id: server.id });

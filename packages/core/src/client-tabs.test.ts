@@ -5,6 +5,7 @@ import {
   serverConnections,
   startServer,
   stopServer,
+  storedContext,
   storedMessages,
   type TestServerInfo,
 } from '../../../test/support/server.js';
@@ -128,6 +129,36 @@ describe('@parlor/core client: tabs, gaps and files', function () {
     await waitUntil(() => visitorTexts(reader).length === 4, 'reader has all four', { timeout: 5000 });
     expect(dropped).to.equal(1);
     expect(reader.getSnapshot().timeline.stored.map((m) => m.seq)).to.deep.equal([1, 2, 3, 4]);
+  });
+
+  it('follows single-page navigation and sends context only with consent, debounced', async () => {
+    const start = location.href;
+    const client = make({
+      shareTabs: false,
+      consent: { context: true, analytics: false },
+      attributes: { plan: 'pro' },
+    });
+    await client.send('context please');
+    await waitUntil(() => client.getSnapshot().timeline.pending.length === 0, 'acked');
+    const visitor = client.getSnapshot().visitor!.id;
+    history.pushState(null, '', '/product/42?color=red');
+    try {
+      await waitUntil(
+        async () => (await storedContext(server, visitor))?.page?.url.endsWith('/product/42?color=red'),
+        'the new page reached the server',
+        { timeout: 3000 },
+      );
+      expect((await storedContext(server, visitor))?.attributes).to.deep.equal({ plan: 'pro' });
+    } finally {
+      history.replaceState(null, '', start);
+    }
+    client.destroy();
+    await wipeSite(server.siteId); // a different visitor, not the stored one
+    const shy = make({ shareTabs: false });
+    await shy.send('no consent');
+    await waitUntil(() => shy.getSnapshot().timeline.pending.length === 0, 'acked');
+    await new Promise((r) => setTimeout(r, 700));
+    expect((await storedContext(server, shy.getSnapshot().visitor!.id))?.page ?? null).to.equal(null);
   });
 
   it('uploads a file with progress, then sends it as an attachment', async () => {

@@ -73,7 +73,7 @@ export class ChatClient {
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
   #typingTimer: ReturnType<typeof setTimeout> | undefined;
   #contextTimer: ReturnType<typeof setTimeout> | undefined;
-  #context: { page?: Page; attributes?: Attributes; cart?: Cart | null } = {};
+  #context: { page?: Page | undefined; attributes?: Attributes; cart?: Cart | null } = {};
   #session: { token: string; expiresAt: number } | null = null;
   #visitorToken: string | undefined;
   #active = false;
@@ -409,6 +409,7 @@ export class ChatClient {
   async #activate(): Promise<void> {
     if (this.#active || this.#destroyed) return;
     this.#active = true;
+    this.#trackPage();
     await this.#openStore();
     if (this.#options.shareTabs !== false) this.#joinTabs();
     else this.#becomeLeader('solo');
@@ -810,6 +811,34 @@ export class ChatClient {
 
   // ---- context ----
 
+  /**
+   * Follows single-page navigation: the Navigation API's `currententrychange` (fired for pushState,
+   * replaceState and back/forward) where it exists, `popstate`/`hashchange` everywhere. History methods
+   * are never patched: the host page's own code stays untouched.
+   */
+  #trackPage(): void {
+    if (this.#options.trackPage === false || this.#unwatch.length) return;
+    const win = this.#env.window !== undefined ? this.#env.window : typeof window === 'undefined' ? null : window;
+    if (!win) return;
+    let last = currentPage()?.url;
+    const changed = () => {
+      const url = currentPage()?.url;
+      if (url === last) return;
+      last = url;
+      this.#context.page = undefined;
+      this.#scheduleContext();
+    };
+    for (const type of ['popstate', 'hashchange'] as const) {
+      win.addEventListener(type, changed);
+      this.#unwatch.push(() => win.removeEventListener(type, changed));
+    }
+    const navigation = (globalThis as { navigation?: EventTarget }).navigation;
+    if (navigation && win === globalThis) {
+      navigation.addEventListener('currententrychange', changed);
+      this.#unwatch.push(() => navigation.removeEventListener('currententrychange', changed));
+    }
+  }
+
   #scheduleContext(): void {
     clearTimeout(this.#contextTimer);
     this.#contextTimer = setTimeout(() => this.#sendContext(), CONTEXT_DEBOUNCE_MS);
@@ -817,6 +846,7 @@ export class ChatClient {
 
   #sendContext(): void {
     const consent = this.#options.consent;
+    if (!consent) return; // no consent given: nothing to say, and nothing of the page leaves
     const page = this.#options.trackPage === false ? this.#context.page : (this.#context.page ?? currentPage());
     const allowed = consent?.context === true;
     this.#sendFrame({

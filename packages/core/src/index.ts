@@ -8,6 +8,7 @@
 export { ChatClient, createChatClient } from './client.js';
 export { ParlorError, isParlorError } from './errors.js';
 export { uuidv7 } from './uuid-v7.js';
+export { authOptionSchema, chatClientOptionsSchema } from './options.js';
 export { PROTOCOL_VERSION } from './protocol/index.js';
 
 export type { ChatEvent, ChatListener } from './client.js';

@@ -3,7 +3,8 @@ import { attributesSchema, consentSchema, siteIdSchema } from './protocol/index.
 
 const fn = z.custom<(...args: never[]) => unknown>((value) => typeof value === 'function', 'a function');
 
-const authOptionSchema = z.discriminatedUnion('mode', [
+/** The `auth` option: how the visitor proves who they are. */
+export const authOptionSchema = z.discriminatedUnion('mode', [
   z.object({ mode: z.literal('anonymous') }),
   z.object({
     mode: z.literal('identified'),
