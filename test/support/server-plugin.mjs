@@ -117,6 +117,10 @@ export function parlorServerPlugin() {
         case 'parlor-server-context':
           // The runner reads a null result as "command not handled": answer false for "none".
           return (await get().server.hub.storage.getContext(p.visitorId)) ?? false;
+        case 'parlor-server-bench-report':
+          // Benchmarks print their table from Node, so it reads cleanly in the terminal and in CI logs.
+          console.log(`\n${p.text}\n`);
+          return true;
         case 'parlor-server-connections':
           return get().server.hub.metrics.connections;
         case 'parlor-server-user-hash':

@@ -354,6 +354,8 @@ export class ChatClient {
     clearTimeout(this.#flushTimer);
     clearTimeout(this.#typingTimer);
     clearTimeout(this.#contextTimer);
+    // A destroyed client writes nothing more: a late cache write could resurrect wiped history.
+    clearTimeout(this.#saveCacheTimer);
     this.#listeners.clear();
   }
 
@@ -731,9 +733,9 @@ export class ChatClient {
   }
 
   async #enqueue(body: Body, id = uuidv7()): Promise<string> {
+    // No conversation is pinned here: until the server has welcomed this visitor, the one restored from
+    // the cache is only a guess. The flush names the conversation the server confirmed.
     const entry: OutboxEntry = { id, body, createdAt: this.#now(), state: 'pending' };
-    const conversation = this.#state.conversation;
-    if (conversation) entry.conversation = conversation.id;
     this.#dispatch({ type: 'pending', item: this.#pendingItem(entry) });
     const store = await this.#openStore();
     // Durable first: the message is in the outbox before it touches the wire.
@@ -765,7 +767,7 @@ export class ChatClient {
         this.#scheduleFlush(wait);
         return;
       }
-      const conversation = entry.conversation ?? this.#state.conversation?.id;
+      const conversation = this.#state.conversation?.id;
       const sent = this.#connection.send({
         type: 'send',
         id: entry.id,
@@ -803,6 +805,7 @@ export class ChatClient {
     if (!this.#isLeader()) return;
     clearTimeout(this.#saveCacheTimer);
     this.#saveCacheTimer = setTimeout(() => {
+      if (this.#destroyed) return;
       const { conversation, timeline } = this.#state;
       if (conversation)
         void this.#openStore().then((s) => s.writeCache({ conversation, messages: [...timeline.stored] }));
