@@ -738,12 +738,16 @@ export class ChatClient {
     const entry: OutboxEntry = { id, body, createdAt: this.#now(), state: 'pending' };
     this.#dispatch({ type: 'pending', item: this.#pendingItem(entry) });
     const store = await this.#openStore();
-    // Durable first: the message is in the outbox before it touches the wire.
-    await store.enqueue(entry);
+    // The outbox write is issued before the message touches the wire, but not waited for: IndexedDB
+    // runs this store's readwrite transactions in the order they were created, so the removal on ack
+    // can never overtake it, and the send does not pay the commit's latency. A follower tab waits for
+    // the commit, because the leader reads the entry from storage.
+    const written = store.enqueue(entry);
     this.#outbox.push(entry);
     void this.#activate();
     if (this.#isLeader()) this.#flush();
-    else this.#group?.post({ kind: 'flush', ...(store.kind === 'memory' ? { entry } : {}) });
+    await written;
+    if (!this.#isLeader()) this.#group?.post({ kind: 'flush', ...(store.kind === 'memory' ? { entry } : {}) });
     return entry.id;
   }
 
