@@ -185,3 +185,103 @@ describe('@parlor/core client: tabs, gaps and files', function () {
     );
   });
 });
+
+describe('@parlor/core client: read state, failures, cache, several sites', function () {
+  this.timeout(30_000);
+  let server: TestServerInfo;
+  let other: TestServerInfo;
+  const clients: ChatClient[] = [];
+  const make = (options: Partial<ChatClientOptions> = {}, on = server) => {
+    const client = createChatClient({ siteId: on.siteId, server: on.url, ...options });
+    clients.push(client);
+    client.subscribe(() => {});
+    return client;
+  };
+  before(async () => {
+    server = await startServer({
+      siteId: 'state',
+      greeting: 'Welcome!',
+      limits: { messagesPerSecond: 1000, messageBurst: 1000, framesPerSecond: 2000 },
+    });
+    other = await startServer({ siteId: 'elsewhere' });
+  });
+  after(async () => {
+    await stopServer(server);
+    await stopServer(other);
+  });
+  beforeEach(() => Promise.all([wipeSite('state'), wipeSite('elsewhere')]));
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.destroy();
+    await Promise.all([wipeSite('state'), wipeSite('elsewhere')]);
+  });
+
+  it('keeps unread counts in step across tabs when one of them reads', async () => {
+    const a = make();
+    await a.send('hi');
+    await waitUntil(() => a.getSnapshot().unread === 1, 'the greeting is unread');
+    const b = make();
+    b.connect();
+    await waitUntil(() => b.getSnapshot().unread === 1, 'the other tab sees it unread too');
+    b.markRead();
+    await waitUntil(() => a.getSnapshot().unread === 0, 'reading in one tab clears the count in the other');
+  });
+
+  it('marks a refused message failed with the reason; discard removes it everywhere', async () => {
+    const client = make({ shareTabs: false });
+    const id = await client.send('<b></b>'); // only markup: the server refuses it
+    await waitUntil(
+      () => client.getSnapshot().timeline.pending.some((p) => p.id === id && p.state === 'failed'),
+      'failed',
+    );
+    const item = client.getSnapshot().timeline.pending.find((p) => p.id === id);
+    expect(item?.error?.code).to.equal('bad_frame');
+    await client.retry(id);
+    await waitUntil(
+      () => client.getSnapshot().timeline.pending.some((p) => p.id === id && p.state === 'failed'),
+      'failed again',
+    );
+    await client.discard(id);
+    expect(client.getSnapshot().timeline.pending.map((p) => p.id)).to.not.include(id);
+    const reloaded = make({ shareTabs: false });
+    reloaded.connect();
+    await waitUntil(() => reloaded.getSnapshot().connection.status === 'open', 'open');
+    expect(reloaded.getSnapshot().timeline.pending).to.deep.equal([]);
+  });
+
+  it('renders cached history at once after a reload, before the socket is back', async () => {
+    const first = make({ shareTabs: false });
+    await first.send('remember this');
+    await waitUntil(() => first.getSnapshot().timeline.stored.length === 2, 'message and greeting stored');
+    await new Promise((r) => setTimeout(r, 100)); // the cache write is debounced
+    first.destroy();
+    const blocked = class extends WebSocket {
+      constructor() {
+        super('ws://127.0.0.1:9/');
+      }
+    } as unknown as typeof WebSocket;
+    const second = make({ shareTabs: false, environment: { WebSocket: blocked } });
+    await waitUntil(() => second.getSnapshot().timeline.stored.length === 2, 'history from the cache');
+    expect(second.getSnapshot().connection.status).to.not.equal('open');
+  });
+
+  it('runs clients of two sites side by side on one page without sharing anything', async () => {
+    const here = make({ shareTabs: true });
+    const there = make({ shareTabs: true }, other);
+    await here.send('to the first site');
+    await there.send('to the second site');
+    await waitUntil(
+      () => here.getSnapshot().timeline.pending.length === 0 && there.getSnapshot().timeline.pending.length === 0,
+      'both acked',
+    );
+    expect(here.getSnapshot().tab).to.equal('leader');
+    expect(there.getSnapshot().tab).to.equal('leader');
+    expect(here.getSnapshot().visitor?.id).to.not.equal(there.getSnapshot().visitor?.id);
+    const texts = (c: ChatClient) =>
+      c
+        .getSnapshot()
+        .timeline.stored.filter((m) => m.author.role === 'visitor')
+        .map((m) => (m.body.kind === 'text' ? m.body.text : ''));
+    expect(texts(here)).to.deep.equal(['to the first site']);
+    expect(texts(there)).to.deep.equal(['to the second site']);
+  });
+});

@@ -48,6 +48,8 @@ type TabMessage =
   | { kind: 'flush'; entry?: OutboxEntry }
   | { kind: 'need-state' }
   | { kind: 'send-frame'; frame: ClientFrame }
+  /** The visitor read up to `seq` in one tab: every tab's unread count follows. */
+  | { kind: 'read'; seq: number }
   | { kind: 'logout' };
 
 const CLIENT = { name: '@parlor/core', version: '0.0.0' };
@@ -251,6 +253,7 @@ export class ChatClient {
     const last = timeline.stored.at(-1)?.seq ?? 0;
     if (!conversation || last <= conversation.visitorReadSeq) return;
     this.#dispatch({ type: 'read', role: 'visitor', seq: last });
+    this.#group?.post({ kind: 'read', seq: last });
     this.#sendFrame({ type: 'read', conversation: conversation.id, seq: last });
   }
 
@@ -491,6 +494,9 @@ export class ChatClient {
         return;
       case 'send-frame':
         if (this.#isLeader()) this.#connection?.send(message.frame);
+        return;
+      case 'read':
+        this.#dispatch({ type: 'read', role: 'visitor', seq: message.seq });
         return;
       case 'logout':
         void this.#forget();
