@@ -23,7 +23,7 @@ import {
 } from './protocol/index.js';
 import { openChatStore, wipeSite, type ChatStore, type OutboxEntry } from './storage/chat-store.js';
 import { joinTabGroup, type TabGroup } from './tab-group.js';
-import { firstGap, type PendingItem } from './timeline.js';
+import { ackedMessage, firstGap, type PendingItem } from './timeline.js';
 import { uuidv7 } from './uuid-v7.js';
 
 /** Events a client emits besides state changes. */
@@ -683,14 +683,8 @@ export class ChatClient {
     if (entry) {
       // The server does not echo a message to the socket that sent it, so when this tab sent for another
       // one, the message itself exists here only as the outbox entry: add it, and tell the other tabs.
-      const message: Message = {
-        conversation: frame.conversation,
-        seq: frame.seq,
-        id: frame.id,
-        author: { role: 'visitor' },
-        body: entry.body,
-        at: frame.at,
-      };
+      const message = ackedMessage(frame, entry.body);
+
       this.#dispatch({ type: 'messages', messages: [message] });
       if (fromSocket) this.#group?.post({ kind: 'frame', frame: { type: 'message', message } });
     }

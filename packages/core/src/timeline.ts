@@ -113,15 +113,14 @@ export function acknowledge(
 ): MergeResult {
   const pending = timeline.pending.find((p) => p.id === ack.id);
   if (!pending) return { timeline: removePending(timeline, ack.id), added: [] };
-  const message: Message = {
-    conversation: ack.conversation,
-    seq: ack.seq,
-    id: ack.id,
-    author: { role: 'visitor' },
-    body: pending.body,
-    at: ack.at,
-  };
+  const message = ackedMessage(ack, pending.body);
+
   return mergeStored(removePending(timeline, ack.id), [message]);
+}
+
+/** The stored message an `ack` stands for: what the visitor sent, at the seq the server gave it. */
+export function ackedMessage(ack: { id: string; conversation: string; seq: number; at: number }, body: Body): Message {
+  return { conversation: ack.conversation, seq: ack.seq, id: ack.id, author: { role: 'visitor' }, body, at: ack.at };
 }
 
 /** Rows in display order: stored by seq, then pending in send order. */
