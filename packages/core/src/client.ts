@@ -1,5 +1,6 @@
+import { authFrame } from './auth-frame.js';
 import { INITIAL_STATE, failed, reduce, type ChatAction, type ChatState, type ConnectionView } from './chat-state.js';
-import { Connection, type ConnectionStatus } from './connection.js';
+import { Connection, connectionView, type ConnectionStatus } from './connection.js';
 import { ParlorError } from './errors.js';
 import {
   OptionsError,
@@ -23,7 +24,10 @@ import {
 } from './protocol/index.js';
 import { openChatStore, wipeSite, type ChatStore, type OutboxEntry } from './storage/chat-store.js';
 import { joinTabGroup, type TabGroup } from './tab-group.js';
+import { MessagePacer } from './message-pacer.js';
+import { currentPage, watchPage } from './page.js';
 import { ackedMessage, firstGap, type PendingItem } from './timeline.js';
+import { uploadFile } from './upload.js';
 import { uuidv7 } from './uuid-v7.js';
 
 /** Events a client emits besides state changes. */
@@ -521,26 +525,8 @@ export class ChatClient {
     return this.#lastWelcome?.limits;
   }
 
-  async #authFrame(withToken = true): Promise<Auth> {
-    const auth = this.#auth;
-    const token = withToken && this.#visitorToken ? { token: this.#visitorToken } : {};
-    switch (auth.mode) {
-      case 'anonymous':
-        return { mode: 'anonymous', ...token };
-      case 'identified':
-        return {
-          mode: 'identified',
-          userId: auth.userId,
-          userHash: auth.userHash,
-          ...(auth.name ? { name: auth.name } : {}),
-          ...(auth.email ? { email: auth.email } : {}),
-          ...token,
-        };
-      case 'jwt': {
-        const jwt = typeof auth.token === 'string' ? auth.token : String(await (auth.token as () => unknown)());
-        return { mode: 'jwt', jwt, ...token };
-      }
-    }
+  #authFrame(withToken = true): Promise<Auth> {
+    return authFrame(this.#auth, withToken ? this.#visitorToken : undefined);
   }
 
   async #hello(): Promise<HelloFrame> {
@@ -559,25 +545,8 @@ export class ChatClient {
   }
 
   #onStatus(status: ConnectionStatus): void {
-    let view: ConnectionView;
-    switch (status.status) {
-      case 'idle':
-        view = { status: 'idle' };
-        break;
-      case 'connecting':
-        view = { status: 'connecting', attempt: status.attempt };
-        break;
-      case 'waiting':
-        view = { status: 'waiting', attempt: status.attempt, retryInMs: status.retryInMs };
-        break;
-      case 'open':
-        view = { status: 'open', since: status.since };
-        break;
-      case 'stopped':
-        view = { status: 'stopped', code: status.error.code, message: status.error.message };
-        this.#emit({ type: 'error', error: status.error });
-        break;
-    }
+    const view = connectionView(status);
+    if (status.status === 'stopped') this.#emit({ type: 'error', error: status.error });
     if (view.status !== 'open') this.#inflight.clear(); // unanswered sends go again on the next socket
     this.#dispatch({ type: 'connection', connection: view });
     this.#group?.post({ kind: 'connection', connection: view });
@@ -783,24 +752,8 @@ export class ChatClient {
     }
   }
 
-  /** A token bucket mirroring the server's per-connection message limit. */
-  readonly #pace = {
-    tokens: Number.POSITIVE_INFINITY,
-    at: 0,
-    /** Spends a token; returns 0 when allowed, else the milliseconds until one is back. */
-    take(rate: number, burst: number, now: number): number {
-      this.tokens = Math.min(
-        burst,
-        this.tokens === Number.POSITIVE_INFINITY ? burst : this.tokens + ((now - this.at) / 1000) * rate,
-      );
-      this.at = now;
-      if (this.tokens >= 1) {
-        this.tokens -= 1;
-        return 0;
-      }
-      return Math.ceil(((1 - this.tokens) / rate) * 1000);
-    },
-  };
+  /** Mirrors the server's per-connection message limit, so the server never has to refuse for rate. */
+  readonly #pace = new MessagePacer();
 
   #saveCacheTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -818,32 +771,17 @@ export class ChatClient {
 
   // ---- context ----
 
-  /**
-   * Follows single-page navigation: the Navigation API's `currententrychange` (fired for pushState,
-   * replaceState and back/forward) where it exists, `popstate`/`hashchange` everywhere. History methods
-   * are never patched: the host page's own code stays untouched.
-   */
+  /** Follows single-page navigation (see {@link watchPage}); sends the new page, debounced. */
   #trackPage(): void {
     if (this.#options.trackPage === false || this.#unwatch.length) return;
     const win = this.#env.window !== undefined ? this.#env.window : typeof window === 'undefined' ? null : window;
     if (!win) return;
-    let last = currentPage()?.url;
-    const changed = () => {
-      const url = currentPage()?.url;
-      if (url === last) return;
-      last = url;
-      this.#context.page = undefined;
-      this.#scheduleContext();
-    };
-    for (const type of ['popstate', 'hashchange'] as const) {
-      win.addEventListener(type, changed);
-      this.#unwatch.push(() => win.removeEventListener(type, changed));
-    }
-    const navigation = (globalThis as { navigation?: EventTarget }).navigation;
-    if (navigation && win === globalThis) {
-      navigation.addEventListener('currententrychange', changed);
-      this.#unwatch.push(() => navigation.removeEventListener('currententrychange', changed));
-    }
+    this.#unwatch.push(
+      watchPage(win, () => {
+        this.#context.page = undefined;
+        this.#scheduleContext();
+      }),
+    );
   }
 
   #scheduleContext(): void {
@@ -864,51 +802,6 @@ export class ChatClient {
       ...(allowed && this.#context.cart !== undefined ? { cart: this.#context.cart } : {}),
     });
   }
-}
-
-/** Uploads a file with progress (fetch cannot report upload progress; XMLHttpRequest can). */
-function uploadFile(
-  url: string,
-  token: string,
-  file: Blob,
-  name: string,
-  mime: string,
-  onProgress: (fraction: number) => void,
-): Promise<{ upload: string; name: string; mime: string; size: number }> {
-  return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest();
-    xhr.open('POST', url);
-    xhr.setRequestHeader('authorization', `Bearer ${token}`);
-    xhr.setRequestHeader('content-type', mime);
-    xhr.setRequestHeader('x-parlor-filename', encodeURIComponent(name));
-    xhr.upload.onprogress = (event) => {
-      if (event.lengthComputable && event.total > 0) onProgress(event.loaded / event.total);
-    };
-    xhr.onerror = () => reject(new ParlorError('network', 'the upload could not reach the server'));
-    xhr.onload = () => {
-      let reply: unknown;
-      try {
-        reply = JSON.parse(xhr.responseText);
-      } catch {
-        reply = null;
-      }
-      if (xhr.status === 201 && reply && typeof reply === 'object' && 'upload' in reply) {
-        onProgress(1);
-        resolve(reply as { upload: string; name: string; mime: string; size: number });
-        return;
-      }
-      const error = (reply as { error?: { code?: string; message?: string } } | null)?.error;
-      const code = xhr.status === 413 ? 'too_large' : xhr.status === 401 ? 'unauthorized' : 'upload_failed';
-      reject(new ParlorError(code, error?.message ?? `the upload failed (${xhr.status})`));
-    };
-    xhr.send(file);
-  });
-}
-
-/** The page the visitor is on, or undefined outside a browser. */
-function currentPage(): Page | undefined {
-  if (typeof location === 'undefined' || typeof document === 'undefined') return undefined;
-  return { url: location.href.slice(0, 2048), ...(document.title ? { title: document.title.slice(0, 300) } : {}) };
 }
 
 /**

@@ -2,6 +2,7 @@ import ReconnectingWebSocket from 'partysocket/ws';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './backoff.js';
 import { ParlorError, type ParlorErrorCode } from './errors.js';
 import { CLOSE_CODES, closeAction, parseFrame, serverFrameSchema } from './protocol/index.js';
+import type { ConnectionView } from './chat-state.js';
 import type { ClientFrame, ErrorFrame, HelloFrame, ServerFrame, WelcomeFrame } from './protocol/index.js';
 
 /**
@@ -460,5 +461,21 @@ export class Connection {
         throw error;
       });
     }
+  }
+}
+
+/** The part of a {@link ConnectionStatus} a UI shows (and that tabs relay to each other). */
+export function connectionView(status: ConnectionStatus): ConnectionView {
+  switch (status.status) {
+    case 'idle':
+      return { status: 'idle' };
+    case 'connecting':
+      return { status: 'connecting', attempt: status.attempt };
+    case 'waiting':
+      return { status: 'waiting', attempt: status.attempt, retryInMs: status.retryInMs };
+    case 'open':
+      return { status: 'open', since: status.since };
+    case 'stopped':
+      return { status: 'stopped', code: status.error.code, message: status.error.message };
   }
 }
