@@ -24,7 +24,7 @@ import {
 } from './protocol/index.js';
 import { openChatStore, wipeSite, type ChatStore, type OutboxEntry } from './storage/chat-store.js';
 import { joinTabGroup, type TabGroup } from './tab-group.js';
-import { MessagePacer } from './message-pacer.js';
+import { Outbox } from './outbox.js';
 import { currentPage, watchPage } from './page.js';
 import { ackedMessage, firstGap, type PendingItem } from './timeline.js';
 import { uploadFile } from './upload.js';
@@ -71,12 +71,9 @@ export class ChatClient {
   readonly #listeners = new Set<ChatListener>();
   #auth: AuthOption;
   #store: Promise<ChatStore> | null = null;
-  #outbox: OutboxEntry[] = [];
+  readonly #outbox: Outbox;
   #connection: Connection | null = null;
   #group: TabGroup<TabMessage> | null = null;
-  /** Ids sent on the current socket and not yet answered. */
-  readonly #inflight = new Set<string>();
-  #flushTimer: ReturnType<typeof setTimeout> | undefined;
   #typingTimer: ReturnType<typeof setTimeout> | undefined;
   #contextTimer: ReturnType<typeof setTimeout> | undefined;
   #context: { page?: Page | undefined; attributes?: Attributes; cart?: Cart | null } = {};
@@ -95,6 +92,10 @@ export class ChatClient {
     }
     this.#env = environment ?? {};
     this.#auth = this.#options.auth ?? { mode: 'anonymous' };
+    this.#outbox = new Outbox(
+      () => this.#now(),
+      () => this.#flush(),
+    );
     if (this.#options.attributes) this.#context.attributes = this.#options.attributes;
     if (this.#options.connect === 'eager') queueMicrotask(() => this.connect());
   }
@@ -232,11 +233,9 @@ export class ChatClient {
   /** Re-sends a failed message with the same client id (the server never stores it twice). */
   async retry(id: string): Promise<void> {
     this.#assertAlive();
-    const entry = this.#outbox.find((e) => e.id === id);
+    const entry = this.#outbox.retry(id);
     if (!entry) return;
     const store = await this.#openStore();
-    entry.state = 'pending';
-    delete entry.error;
     await store.updateEntry(id, { state: 'pending' });
     this.#dispatch({ type: 'pending', item: this.#pendingItem(entry) });
     this.#flush();
@@ -246,7 +245,7 @@ export class ChatClient {
   async discard(id: string): Promise<void> {
     this.#assertAlive();
     const store = await this.#openStore();
-    this.#outbox = this.#outbox.filter((e) => e.id !== id);
+    this.#outbox.take(id);
     await store.remove(id);
     this.#dispatch({ type: 'discard', id });
   }
@@ -316,12 +315,10 @@ export class ChatClient {
     this.#group = null;
     this.#lastWelcome = null;
     clearTimeout(this.#saveCacheTimer);
-    clearTimeout(this.#flushTimer);
     this.#auth = { mode: 'anonymous' };
     this.#visitorToken = undefined;
     this.#session = null;
-    this.#outbox = [];
-    this.#inflight.clear();
+    this.#outbox.clear();
     const store = this.#store;
     this.#store = null;
     await store?.then((s) => s.wipe()).catch(() => undefined);
@@ -358,11 +355,11 @@ export class ChatClient {
     this.#group?.close();
     this.#group = null;
     for (const off of this.#unwatch.splice(0)) off();
-    clearTimeout(this.#flushTimer);
     clearTimeout(this.#typingTimer);
     clearTimeout(this.#contextTimer);
     // A destroyed client writes nothing more: a late cache write could resurrect wiped history.
     clearTimeout(this.#saveCacheTimer);
+    this.#outbox.clear(); // stops its timer; storage keeps the queue for the next page
     this.#listeners.clear();
   }
 
@@ -387,16 +384,13 @@ export class ChatClient {
     }).then(async (store) => {
       this.#dispatch({ type: 'storage', kind: store.kind });
       const [outbox, cache, session] = await Promise.all([store.outbox(), store.readCache(), store.readSession()]);
-      const known = new Set(this.#outbox.map((e) => e.id));
-      this.#outbox = [...this.#outbox, ...outbox.filter((e) => !known.has(e.id))].sort((a, b) =>
-        a.id < b.id ? -1 : 1,
-      );
+      this.#outbox.merge(outbox);
       this.#visitorToken ??= session?.visitorToken;
       this.#dispatch({
         type: 'restore',
         conversation: cache?.conversation ?? null,
         messages: cache?.messages ?? [],
-        pending: this.#outbox.map((e) => this.#pendingItem(e)),
+        pending: this.#outbox.entries.map((e) => this.#pendingItem(e)),
       });
       return store;
     });
@@ -412,7 +406,7 @@ export class ChatClient {
     if (!databases.some((d) => d.name?.startsWith(`parlor:v1:${this.#options.siteId}:`))) return;
     const store = await this.#openStore();
     const session = await store.readSession();
-    if (session || this.#outbox.length) await this.#activate();
+    if (session || this.#outbox.entries.length) await this.#activate();
   }
 
   async #activate(): Promise<void> {
@@ -511,9 +505,7 @@ export class ChatClient {
   async #reloadOutbox(entry?: OutboxEntry): Promise<void> {
     const store = await this.#openStore();
     const stored = store.kind === 'indexeddb' ? await store.outbox() : [];
-    const known = new Map(this.#outbox.map((e) => [e.id, e]));
-    for (const e of [...stored, ...(entry ? [entry] : [])]) if (!known.has(e.id)) known.set(e.id, e);
-    this.#outbox = [...known.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+    this.#outbox.merge([...stored, ...(entry ? [entry] : [])]);
     if (entry && store.kind === 'memory') await store.enqueue(entry);
   }
 
@@ -547,7 +539,7 @@ export class ChatClient {
   #onStatus(status: ConnectionStatus): void {
     const view = connectionView(status);
     if (status.status === 'stopped') this.#emit({ type: 'error', error: status.error });
-    if (view.status !== 'open') this.#inflight.clear(); // unanswered sends go again on the next socket
+    if (view.status !== 'open') this.#outbox.socketChanged(); // unanswered sends go again on the next socket
     this.#dispatch({ type: 'connection', connection: view });
     this.#group?.post({ kind: 'connection', connection: view });
   }
@@ -645,15 +637,12 @@ export class ChatClient {
   }
 
   async #onAck(frame: Extract<ServerFrame, { type: 'ack' }>, fromSocket: boolean): Promise<void> {
-    this.#inflight.delete(frame.id);
-    const entry = this.#outbox.find((e) => e.id === frame.id);
-    this.#outbox = this.#outbox.filter((e) => e.id !== frame.id);
+    const entry = this.#outbox.take(frame.id);
     this.#dispatch({ type: 'ack', id: frame.id, conversation: frame.conversation, seq: frame.seq, at: frame.at });
     if (entry) {
       // The server does not echo a message to the socket that sent it, so when this tab sent for another
       // one, the message itself exists here only as the outbox entry: add it, and tell the other tabs.
       const message = ackedMessage(frame, entry.body);
-
       this.#dispatch({ type: 'messages', messages: [message] });
       if (fromSocket) this.#group?.post({ kind: 'frame', frame: { type: 'message', message } });
     }
@@ -665,7 +654,7 @@ export class ChatClient {
 
   async #onError(frame: Extract<ServerFrame, { type: 'error' }>, fromSocket: boolean): Promise<void> {
     const error = new ParlorError(frame.code, frame.message, frame.retryAfterMs);
-    if (!frame.id || !this.#outbox.some((e) => e.id === frame.id)) {
+    if (!frame.id || !this.#outbox.find(frame.id)) {
       if (frame.code !== 'rate_limited') {
         this.#dispatch({ type: 'error', error: { code: frame.code, message: frame.message } });
         this.#emit({ type: 'error', error });
@@ -673,16 +662,14 @@ export class ChatClient {
       return;
     }
     const id = frame.id;
-    this.#inflight.delete(id);
     if (frame.code === 'rate_limited' || frame.code === 'internal') {
       // Not the message's fault: it stays queued and goes again shortly.
-      this.#scheduleFlush(frame.retryAfterMs ?? 1000);
+      this.#outbox.answered(id);
+      this.#outbox.later(frame.retryAfterMs ?? 1000);
       return;
     }
-    const entry = this.#outbox.find((e) => e.id === id);
-    if (!entry) return;
-    entry.state = 'failed';
-    entry.error = { code: frame.code, message: frame.message };
+    const entry = this.#outbox.fail(id, { code: frame.code, message: frame.message });
+    if (!entry?.error) return;
     this.#dispatch({ type: 'pending', item: failed(this.#pendingItem(entry), entry.error) });
     this.#emit({ type: 'error', error });
     if (fromSocket) await (await this.#openStore()).updateEntry(id, { state: 'failed', error: entry.error });
@@ -712,7 +699,7 @@ export class ChatClient {
     // can never overtake it, and the send does not pay the commit's latency. A follower tab waits for
     // the commit, because the leader reads the entry from storage.
     const written = store.enqueue(entry);
-    this.#outbox.push(entry);
+    this.#outbox.merge([entry]);
     void this.#activate();
     if (this.#isLeader()) this.#flush();
     await written;
@@ -720,40 +707,21 @@ export class ChatClient {
     return entry.id;
   }
 
-  #scheduleFlush(ms: number): void {
-    clearTimeout(this.#flushTimer);
-    this.#flushTimer = setTimeout(() => this.#flush(), ms);
-  }
-
-  /**
-   * Sends every queued message not yet on this socket, in send order. Only the socket-holding tab does.
-   * It paces itself to the rate the server announced: a message the server refused for rate while a
-   * later one got through would arrive out of order, so the client never gives it the chance.
-   */
+  /** Sends what is queued, in order and paced (see {@link Outbox.flush}). Only the socket-holding tab does. */
   #flush(): void {
     const welcome = this.#lastWelcome;
-    if (!this.#isLeader() || !this.#connection || !welcome || this.#state.connection.status !== 'open') return;
-    for (const entry of this.#outbox) {
-      if (entry.state !== 'pending' || this.#inflight.has(entry.id)) continue;
-      const wait = this.#pace.take(welcome.limits.messagesPerSecond, welcome.limits.messageBurst, this.#now());
-      if (wait > 0) {
-        this.#scheduleFlush(wait);
-        return;
-      }
+    const connection = this.#connection;
+    if (!this.#isLeader() || !connection || !welcome || this.#state.connection.status !== 'open') return;
+    this.#outbox.flush(welcome.limits, (entry) => {
       const conversation = this.#state.conversation?.id;
-      const sent = this.#connection.send({
+      return connection.send({
         type: 'send',
         id: entry.id,
         body: entry.body,
         ...(conversation ? { conversation } : {}),
       });
-      if (!sent) return;
-      this.#inflight.add(entry.id);
-    }
+    });
   }
-
-  /** Mirrors the server's per-connection message limit, so the server never has to refuse for rate. */
-  readonly #pace = new MessagePacer();
 
   #saveCacheTimer: ReturnType<typeof setTimeout> | undefined;
 

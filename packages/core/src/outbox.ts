@@ -1,0 +1,111 @@
+import { MessagePacer } from './message-pacer.js';
+import type { Limits } from './protocol/index.js';
+import type { OutboxEntry } from './storage/chat-store.js';
+
+/** The order entries are kept and sent in: by client id, which is a UUIDv7 and so sorts in send order. */
+const bySendOrder = (a: OutboxEntry, b: OutboxEntry) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/**
+ * The in-memory side of the outbox: the queued messages in send order (mirroring storage), which of
+ * them are on the current socket awaiting an answer, and the pacing of their sends. Storage writes
+ * stay with the client; this class decides what goes out, when, and in which order.
+ */
+export class Outbox {
+  #entries: OutboxEntry[] = [];
+  readonly #inflight = new Set<string>();
+  readonly #pace = new MessagePacer();
+  readonly #now: () => number;
+  readonly #onDue: () => void;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  /**
+   * @param now - The clock.
+   * @param onDue - Called when paced or delayed sends may go again (the client then flushes).
+   */
+  constructor(now: () => number, onDue: () => void) {
+    this.#now = now;
+    this.#onDue = onDue;
+  }
+
+  /** The queued messages, in send order. */
+  get entries(): readonly OutboxEntry[] {
+    return this.#entries;
+  }
+
+  /** The entry with this client id, if queued. */
+  find(id: string): OutboxEntry | undefined {
+    return this.#entries.find((e) => e.id === id);
+  }
+
+  /** Adds entries not queued yet (from storage, another tab), keeping send order. */
+  merge(entries: readonly OutboxEntry[]): void {
+    const known = new Set(this.#entries.map((e) => e.id));
+    const added = entries.filter((e) => !known.has(e.id));
+    if (added.length) this.#entries = [...this.#entries, ...added].sort(bySendOrder);
+  }
+
+  /** Removes an entry (acked or discarded) and returns it. */
+  take(id: string): OutboxEntry | undefined {
+    const entry = this.find(id);
+    this.#inflight.delete(id);
+    if (entry) this.#entries = this.#entries.filter((e) => e !== entry);
+    return entry;
+  }
+
+  /** The server answered this id without storing it (refused, or to retry later): it is off the wire. */
+  answered(id: string): void {
+    this.#inflight.delete(id);
+  }
+
+  /** Marks an entry failed with the server's reason; it stays queued until retried or discarded. */
+  fail(id: string, error: { code: string; message: string }): OutboxEntry | undefined {
+    const entry = this.find(id);
+    this.#inflight.delete(id);
+    if (!entry) return undefined;
+    entry.state = 'failed';
+    entry.error = error;
+    return entry;
+  }
+
+  /** Puts a failed entry back in line. */
+  retry(id: string): OutboxEntry | undefined {
+    const entry = this.find(id);
+    if (!entry) return undefined;
+    entry.state = 'pending';
+    delete entry.error;
+    return entry;
+  }
+
+  /** The socket changed: everything unanswered goes again on the next one. */
+  socketChanged(): void {
+    this.#inflight.clear();
+  }
+
+  /** Forgets everything (a different person now). */
+  clear(): void {
+    this.#entries = [];
+    this.#inflight.clear();
+    clearTimeout(this.#timer);
+  }
+
+  /** Calls `onDue` after `ms` (replacing an earlier schedule). */
+  later(ms: number): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.#onDue(), ms);
+  }
+
+  /**
+   * Sends every pending entry not on the wire yet, in send order, paced to the server's announced
+   * rate: a message refused for rate while a later one got through would arrive out of order, so the
+   * server is never given a reason to refuse. Stops at the first entry `send` could not send.
+   */
+  flush(limits: Pick<Limits, 'messagesPerSecond' | 'messageBurst'>, send: (entry: OutboxEntry) => boolean): void {
+    for (const entry of this.#entries) {
+      if (entry.state !== 'pending' || this.#inflight.has(entry.id)) continue;
+      const wait = this.#pace.take(limits.messagesPerSecond, limits.messageBurst, this.#now());
+      if (wait > 0) return this.later(wait);
+      if (!send(entry)) return;
+      this.#inflight.add(entry.id);
+    }
+  }
+}
