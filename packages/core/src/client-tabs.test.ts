@@ -226,6 +226,25 @@ describe('@parlor/core client: read state, failures, cache, several sites', func
     await waitUntil(() => a.getSnapshot().unread === 0, 'reading in one tab clears the count in the other');
   });
 
+  it('logout in one tab wipes the other tabs too', async () => {
+    const a = make();
+    await a.send('shared computer');
+    await waitUntil(
+      () => a.getSnapshot().timeline.stored.length >= 1 && a.getSnapshot().timeline.pending.length === 0,
+      'acked',
+    );
+    const b = make();
+    b.connect();
+    await waitUntil(() => b.getSnapshot().timeline.stored.length >= 1, 'the other tab shows the conversation');
+    await a.logout();
+    await waitUntil(
+      () => b.getSnapshot().items.length === 0 && b.getSnapshot().visitor === null,
+      'the other tab forgot it',
+    );
+    const databases = await indexedDB.databases();
+    expect(databases.filter((d) => d.name?.startsWith('parlor:v1:state:'))).to.deep.equal([]);
+  });
+
   it('marks a refused message failed with the reason; discard removes it everywhere', async () => {
     const client = make({ shareTabs: false });
     const id = await client.send('<b></b>'); // only markup: the server refuses it
