@@ -1,0 +1,45 @@
+import { formatPercent, formatPlural } from '../format.js';
+import type { ParlorStrings } from '../strings.js';
+
+/** Spanish strings, addressing the visitor with «usted», as customer service usually does. */
+export const es: ParlorStrings = {
+  launcherLabel: 'Hable con nosotros',
+  launcherLabelUnread: (count) =>
+    formatPlural(count, 'es', {
+      one: 'Hable con nosotros, # mensaje sin leer',
+      many: 'Hable con nosotros, # de mensajes sin leer',
+      other: 'Hable con nosotros, # mensajes sin leer',
+    }),
+  panelTitle: 'Atención al cliente',
+  close: 'Cerrar el chat',
+  composerPlaceholder: 'Escriba su mensaje…',
+  send: 'Enviar',
+  attachFile: 'Adjuntar un archivo',
+  typing: (name) => (name ? `${name} está escribiendo…` : 'Escribiendo…'),
+  you: 'Usted',
+  agentLabel: 'Agente',
+  botLabel: 'Asistente virtual',
+  statusSending: 'Enviando…',
+  statusSent: 'Enviado',
+  statusRead: 'Leído',
+  statusFailed: 'No se pudo enviar',
+  retry: 'Reintentar',
+  discard: 'Descartar',
+  loadOlder: 'Cargar mensajes anteriores',
+  offlineBanner: 'No tiene conexión. Sus mensajes se enviarán en cuanto vuelva a estar en línea',
+  reconnectingBanner: 'Reconectando…',
+  onlineBanner: 'Conexión restablecida',
+  newMessageAnnouncement: (name, text) => `Nuevo mensaje de ${name}: ${text}`,
+  awayTitle: 'En este momento no estamos disponibles',
+  awayEmailLabel: 'Déjenos su correo electrónico y le responderemos lo antes posible',
+  preChatNameLabel: 'Nombre',
+  preChatEmailLabel: 'Correo electrónico',
+  preChatStart: 'Iniciar chat',
+  greetingDismiss: 'Ocultar el mensaje de bienvenida',
+  fileTooLarge: (maxSize) => `El archivo es demasiado grande. El tamaño máximo es de ${maxSize}.`,
+  fileTypeNotAllowed: 'No se admite este tipo de archivo.',
+  uploadProgress: (percent) => `Subiendo archivo: ${formatPercent(percent, 'es')}`,
+  quickRepliesLabel: 'Respuestas sugeridas',
+  poweredBy: 'Con la tecnología de Parlor',
+  genericError: 'Se ha producido un error. Inténtelo de nuevo.',
+};

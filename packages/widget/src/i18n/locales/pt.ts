@@ -1,0 +1,45 @@
+import { formatPercent, formatPlural } from '../format.js';
+import type { ParlorStrings } from '../strings.js';
+
+/** Portuguese strings (Brazilian usage, the CLDR default for `pt`), addressing the visitor as «você». */
+export const pt: ParlorStrings = {
+  launcherLabel: 'Fale conosco',
+  launcherLabelUnread: (count) =>
+    formatPlural(count, 'pt', {
+      one: 'Fale conosco, # mensagem não lida',
+      many: 'Fale conosco, # de mensagens não lidas',
+      other: 'Fale conosco, # mensagens não lidas',
+    }),
+  panelTitle: 'Atendimento',
+  close: 'Fechar conversa',
+  composerPlaceholder: 'Digite sua mensagem…',
+  send: 'Enviar',
+  attachFile: 'Anexar arquivo',
+  typing: (name) => (name ? `${name} está digitando…` : 'Digitando…'),
+  you: 'Você',
+  agentLabel: 'Atendente',
+  botLabel: 'Assistente virtual',
+  statusSending: 'Enviando…',
+  statusSent: 'Enviada',
+  statusRead: 'Lida',
+  statusFailed: 'Não enviada',
+  retry: 'Tentar novamente',
+  discard: 'Descartar',
+  loadOlder: 'Carregar mensagens anteriores',
+  offlineBanner: 'Você está sem conexão — suas mensagens serão enviadas assim que a conexão voltar',
+  reconnectingBanner: 'Reconectando…',
+  onlineBanner: 'Conexão restabelecida',
+  newMessageAnnouncement: (name, text) => `Nova mensagem de ${name}: ${text}`,
+  awayTitle: 'No momento, não estamos disponíveis',
+  awayEmailLabel: 'Deixe seu e-mail e retornaremos o mais breve possível',
+  preChatNameLabel: 'Nome',
+  preChatEmailLabel: 'E-mail',
+  preChatStart: 'Iniciar conversa',
+  greetingDismiss: 'Ocultar mensagem de boas-vindas',
+  fileTooLarge: (maxSize) => `O arquivo é grande demais. O tamanho máximo é ${maxSize}.`,
+  fileTypeNotAllowed: 'Este tipo de arquivo não é permitido.',
+  uploadProgress: (percent) => `Enviando arquivo: ${formatPercent(percent, 'pt')}`,
+  quickRepliesLabel: 'Respostas sugeridas',
+  poweredBy: 'Com tecnologia Parlor',
+  genericError: 'Ocorreu um erro. Tente novamente.',
+};
