@@ -22,7 +22,7 @@ import {
   type Page,
   type ServerFrame,
 } from './protocol/index.js';
-import { openChatStore, wipeSite, type ChatStore, type OutboxEntry } from './storage/chat-store.js';
+import { hasSiteStore, openChatStore, wipeSite, type ChatStore, type OutboxEntry } from './storage/chat-store.js';
 import { joinTabGroup, type TabGroup } from './tab-group.js';
 import { Outbox } from './outbox.js';
 import { currentPage, watchPage } from './page.js';
@@ -400,10 +400,8 @@ export class ChatClient {
   /** A returning visitor (with a conversation or queued messages) reconnects without waiting for a click. */
   async #resumeIfReturning(): Promise<void> {
     if (this.#active || this.#destroyed) return;
-    const idb = this.#indexedDB();
     // Looking is not writing: only open storage if a store for this site already exists.
-    const databases = idb && 'databases' in idb ? await idb.databases().catch(() => []) : [];
-    if (!databases.some((d) => d.name?.startsWith(`parlor:v1:${this.#options.siteId}:`))) return;
+    if (!(await hasSiteStore(this.#options.siteId, this.#indexedDB()))) return;
     const store = await this.#openStore();
     const session = await store.readSession();
     if (session || this.#outbox.entries.length) await this.#activate();

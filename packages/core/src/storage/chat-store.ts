@@ -161,6 +161,20 @@ export async function openChatStore(options: OpenChatStoreOptions): Promise<Chat
 }
 
 /**
+ * Whether this browser holds any Parlor store of a site (any identity). Only looks: nothing is opened
+ * or created, so a client can tell a returning visitor without writing anything for a new one.
+ */
+export async function hasSiteStore(siteId: string, indexedDB?: IDBFactory | null): Promise<boolean> {
+  const factory = factoryOf(indexedDB);
+  if (factory === null) return false;
+  try {
+    return (await listDatabases(factory, sitePrefix(siteId), OPEN_TIMEOUT_MS)).length > 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Deletes every Parlor store of a site on this browser, all identities (logout).
  *
  * Parlor's own open connections, in this tab and others, close themselves when asked to, so the
