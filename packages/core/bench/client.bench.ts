@@ -2,6 +2,7 @@
 // asserts nothing about time (shared machines are noisy: read the numbers, compare within one run).
 import { executeServerCommand } from '@web/test-runner-commands';
 import { restartServer, startServer, stopServer, type TestServerInfo } from '../../../test/support/server.js';
+import { cuttableSocket } from '../../../test/support/cuttable-socket.js';
 import { createChatClient } from '../src/index.js';
 import { openChatStore, wipeSite } from '../src/storage/chat-store.js';
 
@@ -19,16 +20,6 @@ const until = async (check: () => boolean, timeout = 20_000, what = 'condition')
     await new Promise((r) => setTimeout(r, 1));
   }
 };
-
-function cuttable() {
-  const control = { blocked: false };
-  class Cuttable extends WebSocket {
-    constructor(url: string | URL, protocols?: string | string[]) {
-      super(control.blocked ? 'ws://127.0.0.1:9/' : url, protocols);
-    }
-  }
-  return { control, WebSocket: Cuttable as typeof WebSocket };
-}
 
 describe('bench: @parlor/core client', function () {
   this.timeout(600_000);
@@ -101,7 +92,7 @@ describe('bench: @parlor/core client', function () {
     const online: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       await wipeSite(SITE);
-      const net = cuttable();
+      const net = cuttableSocket();
       const win = new EventTarget();
       const reader = createChatClient({
         siteId: SITE,

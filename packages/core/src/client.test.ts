@@ -11,20 +11,9 @@ import {
   userHash,
   type TestServerInfo,
 } from '../../../test/support/server.js';
+import { cuttableSocket } from '../../../test/support/cuttable-socket.js';
 import { createChatClient, type ChatClient, type ChatClientOptions } from './index.js';
 import { wipeSite } from './storage/chat-store.js';
-
-/** A WebSocket whose network can be cut: while `blocked`, every connection attempt fails. */
-function cuttableSocket() {
-  const control = { blocked: false, opened: 0 };
-  class CuttableWebSocket extends WebSocket {
-    constructor(url: string | URL, protocols?: string | string[]) {
-      control.opened++;
-      super(control.blocked ? 'ws://127.0.0.1:9/' : url, protocols);
-    }
-  }
-  return { control, WebSocket: CuttableWebSocket as typeof WebSocket };
-}
 
 describe('@parlor/core client against the real server', function () {
   this.timeout(30_000);
