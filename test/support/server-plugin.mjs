@@ -2,7 +2,8 @@
 // (graceful, as in a rolling deploy), stop, and read what it stored — so tests assert on the wire and on
 // the database, never on a mock. It loads the server's build (examples/server/dist): `pnpm build` first
 // (`pnpm test` does).
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,44 @@ import { join } from 'node:path';
 export const SITE_SECRET = 'browser-test-secret-0123456789-abcdefgh';
 export const AGENT_TOKEN = 'browser-test-agent-token-0123456789-abcd';
 
-/** @typedef {{ server: any, storage: any, dataDir: string, port: number, options: any }} Instance */
+/** @typedef {{ server: any, storage: any, dataDir: string, port: number, options: any, agent?: Promise<any> }} Instance */
+
+// The server's own WebSocket library (Node 20 has no global WebSocket client).
+const WebSocket = createRequire(new URL('../../examples/server/package.json', import.meta.url))('ws');
+
+/** A UUIDv7 for agent sends (the protocol wants time-ordered client ids). */
+function uuidv7() {
+  const hex = Date.now().toString(16).padStart(12, '0') + randomUUID().replaceAll('-', '').slice(12);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7${hex.slice(13, 16)}-${((parseInt(hex[16], 16) & 3) | 8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
+ * The agent of a test server: a real agent-console socket, opened on first use, that answers visitors.
+ * Resolves with `send(frame)` and `waitAck(id)`.
+ */
+function agentSocket(/** @type {number} */ port) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/v1/agent`, { origin: `http://127.0.0.1:${port}` });
+    /** @type {Map<string, (frame: any) => void>} */
+    const acks = new Map();
+    ws.once('error', reject);
+    ws.on('message', (/** @type {Buffer} */ data) => {
+      const frame = JSON.parse(data.toString());
+      if (frame.type === 'welcome') {
+        resolve({
+          send: (/** @type {any} */ f) => ws.send(JSON.stringify(f)),
+          waitAck: (/** @type {string} */ id) => new Promise((done) => acks.set(id, done)),
+          close: () => ws.close(),
+        });
+      } else if (frame.type === 'ack' || frame.type === 'error') {
+        const done = acks.get(frame.id);
+        acks.delete(frame.id);
+        done?.(frame);
+      }
+    });
+    ws.once('open', () => ws.send(JSON.stringify({ type: 'hello', v: 1, auth: { mode: 'agent', token: AGENT_TOKEN } })));
+  });
+}
 
 /** @returns {import('@web/test-runner').TestRunnerPlugin} */
 export function parlorServerPlugin() {
@@ -104,6 +142,7 @@ export function parlorServerPlugin() {
         }
         case 'parlor-server-stop': {
           const i = get();
+          if (i.agent) (await i.agent.catch(() => undefined))?.close();
           await i.server.close();
           instances.delete(p.id);
           rmSync(i.dataDir, { recursive: true, force: true });
@@ -117,6 +156,30 @@ export function parlorServerPlugin() {
         case 'parlor-server-context':
           // The runner reads a null result as "command not handled": answer false for "none".
           return (await get().server.hub.storage.getContext(p.visitorId)) ?? false;
+        case 'parlor-server-agent': {
+          // The agent acts: `say` (text, optional quick replies), `typing`, or `read` up to a seq.
+          const i = get();
+          i.agent ??= agentSocket(i.port);
+          const agent = await i.agent;
+          if (p.action === 'say') {
+            const id = uuidv7();
+            const done = agent.waitAck(id);
+            agent.send({
+              type: 'send',
+              id,
+              conversation: p.conversation,
+              body: { kind: 'text', text: p.text },
+              ...(p.quickReplies ? { quickReplies: p.quickReplies } : {}),
+            });
+            const ack = await done;
+            if (ack.type === 'error') throw new Error(`agent send refused: ${ack.code} ${ack.message}`);
+            return { id, seq: ack.seq };
+          }
+          if (p.action === 'typing') agent.send({ type: 'typing', conversation: p.conversation, on: p.on !== false });
+          else if (p.action === 'read') agent.send({ type: 'read', conversation: p.conversation, seq: p.seq });
+          else throw new Error(`unknown agent action ${p.action}`);
+          return true;
+        }
         case 'parlor-server-bench-report':
           // Benchmarks print their table from Node, so it reads cleanly in the terminal and in CI logs.
           console.log(`\n${p.text}\n`);
@@ -141,6 +204,7 @@ export function parlorServerPlugin() {
       }
     },
     async serverStop() {
+      for (const i of instances.values()) if (i.agent) (await i.agent.catch(() => undefined))?.close();
       for (const i of instances.values()) await i.server.close().catch(() => {});
       for (const i of instances.values()) rmSync(i.dataDir, { recursive: true, force: true });
       instances.clear();

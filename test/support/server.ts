@@ -64,3 +64,29 @@ export function userHash(userId: string): Promise<string> {
 export function siteJwt(sub: string, expiresIn = 600, name?: string, siteId = 'test'): Promise<string> {
   return executeServerCommand('parlor-server-jwt', { sub, expiresIn, siteId, ...(name ? { name } : {}) });
 }
+
+/** The test agent replies in a conversation (a real agent socket on the server); resolves with its seq. */
+export function agentSay(
+  server: TestServerInfo,
+  conversation: string,
+  text: string,
+  quickReplies?: string[],
+): Promise<{ id: string; seq: number }> {
+  return executeServerCommand('parlor-server-agent', {
+    id: server.id,
+    action: 'say',
+    conversation,
+    text,
+    ...(quickReplies ? { quickReplies } : {}),
+  });
+}
+
+/** The test agent starts (or stops) typing in a conversation. */
+export function agentTyping(server: TestServerInfo, conversation: string, on = true): Promise<boolean> {
+  return executeServerCommand('parlor-server-agent', { id: server.id, action: 'typing', conversation, on });
+}
+
+/** The test agent reads a conversation up to `seq` (the visitor sees "Read"). */
+export function agentRead(server: TestServerInfo, conversation: string, seq: number): Promise<boolean> {
+  return executeServerCommand('parlor-server-agent', { id: server.id, action: 'read', conversation, seq });
+}

@@ -1,4 +1,4 @@
-import type { ConversationState, Message, Presence, Role, WelcomeFrame } from './protocol/index.js';
+import type { ConversationState, Limits, Message, Presence, Role, WelcomeFrame } from './protocol/index.js';
 import {
   EMPTY_TIMELINE,
   acknowledge,
@@ -38,6 +38,8 @@ export interface ChatState {
   readonly storage: 'indexeddb' | 'memory' | 'none';
   readonly visitor: VisitorView | null;
   readonly site: SiteView | null;
+  /** What the server accepts (text length, attachment size and types), from the welcome; null before it. */
+  readonly limits: Limits | null;
   readonly conversation: ConversationState | null;
   readonly timeline: Timeline;
   /** The timeline in display order (stored by seq, then pending in send order). */
@@ -82,6 +84,7 @@ export const INITIAL_STATE: ChatState = Object.freeze<ChatState>({
   storage: 'none',
   visitor: null,
   site: null,
+  limits: null,
   conversation: null,
   timeline: EMPTY_TIMELINE,
   items: [],
@@ -134,7 +137,7 @@ export function reduce(state: ChatState, action: ChatAction): ChatState {
       const { token: _token, ...visitor } = action.frame.visitor;
       const { presence, ...site } = action.frame.site;
       const sameVisitor = state.visitor?.id === visitor.id;
-      const base: ChatState = { ...state, visitor, site, presence, error: null };
+      const base: ChatState = { ...state, visitor, site, presence, limits: action.frame.limits, error: null };
       // Another person (identify to a different user, logout): their history is not ours to show.
       const timeline = sameVisitor || !state.visitor ? state.timeline : { stored: [], pending: state.timeline.pending };
       return withTimeline(base, timeline, action.frame.conversation ?? (sameVisitor ? state.conversation : null));

@@ -22,6 +22,7 @@ export type {
   Cart,
   Consent,
   ConversationState,
+  Limits,
   Message,
   Page,
   Presence,
