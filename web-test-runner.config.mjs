@@ -66,5 +66,5 @@ export default {
       },
     }),
   ],
-  testFramework: { config: { timeout: 5000 } },
+  testFramework: { config: { timeout: 10000 } },
 };

@@ -41,17 +41,26 @@ for (const entry of config.npm)
     target: entry.target,
   });
 for (const entry of config.files)
-  rows.push({ name: entry.name, bytes: gz(readFileSync(join(root, entry.file))), limit: entry.limit });
+  rows.push({
+    name: entry.name,
+    bytes: gz(readFileSync(join(root, entry.file))),
+    limit: entry.limit,
+    target: entry.target,
+  });
 for (const folder of config.folders) {
   const dir = join(root, folder.dir);
-  const files = readdirSync(dir).filter((f) => f.endsWith('.js'));
-  for (const f of files)
+  const all = readdirSync(dir).filter((f) => f.endsWith('.js'));
+  // `exclude`: chunks a given visitor never loads (the other locales' strings), listed but not summed.
+  const skip = folder.exclude ? new RegExp(folder.exclude) : null;
+  const files = all.filter((f) => !skip?.test(f));
+  for (const f of all)
     if (!config.files.some((/** @type {{ file: string }} */ e) => e.file === join(folder.dir, f)))
       rows.push({ name: `cdn: ${f} (lazy)`, bytes: gz(readFileSync(join(dir, f))), limit: null });
   rows.push({
     name: folder.name,
     bytes: files.reduce((s, f) => s + gz(readFileSync(join(dir, f))), 0),
     limit: folder.limit,
+    target: folder.target,
   });
 }
 

@@ -6,7 +6,7 @@
  * from the first pass and loads it from beside itself.
  */
 import { readFileSync } from 'node:fs';
-import { build, defineConfig, mergeConfig, type Rolldown, type UserConfig } from 'vite';
+import { build, defineConfig, mergeConfig, type Plugin, type Rolldown, type UserConfig } from 'vite';
 import { shared } from '../../vite.config.ts';
 
 const root = new URL('.', import.meta.url).pathname;
@@ -25,7 +25,9 @@ async function buildPanel(): Promise<string> {
       build: {
         emptyOutDir: true,
         lib: { entry: { 'parlor-panel': 'src/cdn/panel.ts' }, formats: ['es'] },
-        rolldownOptions: { output: { entryFileNames: '[name].[hash].js', chunkFileNames: 'parlor-[name].[hash].js' } },
+        rolldownOptions: {
+          output: { entryFileNames: '[name].[hash].js', chunkFileNames: 'parlor-[name].[hash].js', minify: true },
+        },
       },
     } satisfies UserConfig),
   );
@@ -35,14 +37,27 @@ async function buildPanel(): Promise<string> {
   return entry.fileName;
 }
 
+/**
+ * The eager script must not bundle the panel: `<parlor-chat>`'s npm default loader (`import('../panel/define.js')`)
+ * is left as an unused external import, and `parlor.js` points the loader at the hashed chunk instead.
+ */
+const panelStaysLazy: Plugin = {
+  name: 'parlor-panel-stays-lazy',
+  enforce: 'pre',
+  resolveId(source) {
+    return source.endsWith('/panel/define.js') ? { id: source, external: true } : null;
+  },
+};
+
 export default defineConfig(async () => {
   const panel = await buildPanel();
   return mergeConfig(common, {
+    plugins: [panelStaysLazy],
     define: { __PARLOR_PANEL__: JSON.stringify(`./${panel}`), __PARLOR_VERSION__: JSON.stringify(version) },
     build: {
       emptyOutDir: false,
       lib: { entry: { parlor: 'src/cdn/parlor.ts' }, formats: ['iife'], name: 'ParlorLoader' },
-      rolldownOptions: { output: { entryFileNames: '[name].js' } },
+      rolldownOptions: { output: { entryFileNames: '[name].js', minify: true } },
     },
   } satisfies UserConfig);
 });

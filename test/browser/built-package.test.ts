@@ -38,8 +38,27 @@ describe('CDN parlor.js', () => {
     const el = document.querySelector('parlor-chat');
     expect(el, 'element mounted').to.exist;
     expect(el!.getAttribute('server')).to.equal(location.origin);
-    await waitUntil(() => customElements.get('parlor-chat'), 'the lazy chunk defines <parlor-chat>');
+    expect(customElements.get('parlor-chat'), 'the eager script defines the launcher').to.exist;
+    expect(customElements.get('parlor-panel'), 'the panel waits until it is needed').to.equal(undefined);
     api!.open();
-    await waitUntil(() => el!.shadowRoot?.querySelector('[part="panel"][role="dialog"]'), 'panel opens');
+    await waitUntil(
+      () => el!.shadowRoot?.querySelector('parlor-panel')?.shadowRoot?.querySelector('[part="panel"][role="dialog"]'),
+      'the lazy chunk loads from beside parlor.js and the panel opens',
+      { timeout: 5000 },
+    );
+
+    // A second copy of the script (a theme and an app both adding it) keeps the first facade and throws nothing.
+    const errors: string[] = [];
+    const onError = (e: ErrorEvent) => errors.push(e.message);
+    window.addEventListener('error', onError);
+    const copy = document.createElement('script');
+    copy.src = '/packages/widget/dist/cdn/parlor.js?copy';
+    const copyLoaded = new Promise((resolve) => (copy.onload = resolve));
+    document.head.append(copy);
+    await copyLoaded;
+    window.removeEventListener('error', onError);
+    expect(errors).to.deep.equal([]);
+    expect(facade()).to.equal(api);
+    expect(document.querySelectorAll('parlor-chat').length).to.equal(1);
   });
 });

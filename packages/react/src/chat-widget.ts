@@ -19,8 +19,12 @@ export const ChatWidget = createComponent({
   tagName: TAG,
   elementClass: ParlorChat,
   events: {
+    onReady: 'parlor-ready' as EventName<ParlorEventMap['parlor-ready']>,
     onOpen: 'parlor-open' as EventName<ParlorEventMap['parlor-open']>,
     onClose: 'parlor-close' as EventName<ParlorEventMap['parlor-close']>,
+    onMessage: 'parlor-message' as EventName<ParlorEventMap['parlor-message']>,
+    onUnreadChange: 'parlor-unread-change' as EventName<ParlorEventMap['parlor-unread-change']>,
+    onError: 'parlor-error' as EventName<ParlorEventMap['parlor-error']>,
   },
 });
 

@@ -6,4 +6,15 @@
  */
 
 export { ParlorChat } from './parlor-chat/parlor-chat.js';
-export type { ParlorEventMap, ParlorToggleDetail } from './events.js';
+export { locales } from './i18n/locale.js';
+export type { ParlorContext, ParlorIdentity } from './parlor-chat/parlor-chat.js';
+export type { ParlorLocale } from './i18n/locale.js';
+export type { ParlorStrings } from './i18n/strings.js';
+export type {
+  ParlorErrorDetail,
+  ParlorEventMap,
+  ParlorMessageDetail,
+  ParlorReadyDetail,
+  ParlorToggleDetail,
+  ParlorUnreadDetail,
+} from './events.js';

@@ -1,5 +1,5 @@
 /**
- * The lazy CDN chunk: everything the panel needs (Lit, the element, the client), loaded by `parlor.js`
- * from beside itself.
+ * The lazy CDN chunk: the panel (Lit, its parts, the client, the protocol), loaded by `parlor.js` from beside
+ * itself. It registers only the panel's elements: `<parlor-chat>` is defined by the eager script.
  */
-import '../define.js';
+import '../panel/define.js';

@@ -1,15 +1,19 @@
 /**
- * The eager CDN script, `dist/cdn/parlor.js`: a classic script (no `type="module"` needed) that exposes
- * `window.Parlor`, auto-initialises from its own tag's `data-*` attributes, and loads the rest of the
- * widget from beside itself, so a copy of the folder works from any path.
+ * The eager CDN script, `dist/cdn/parlor.js`: a classic script (no `type="module"` needed) that defines the
+ * launcher element, exposes `window.Parlor`, auto-initialises from its own tag's `data-*` attributes, and loads
+ * the panel from beside itself, so a copy of the folder works from any path.
  *
  * ```html
  * <script src="https://cdn.example.com/parlor/parlor.js" data-site-id="demo" data-server="https://chat.example.com" async></script>
  * ```
  */
-import type { ParlorChat } from '../parlor-chat/parlor-chat.js';
+import type { ChatClient } from '@parlor/core';
+import type { ParlorEventMap } from '../events.js';
+import type { ParlorStrings } from '../i18n/strings.js';
+import { ParlorChat, type ParlorContext, type ParlorIdentity } from '../parlor-chat/parlor-chat.js';
+import type { Consent } from '@parlor/core';
 
-/** Settings accepted by `Parlor.init()`. */
+/** Settings accepted by `Parlor.init()`. Attributes of `<parlor-chat>` in camelCase, plus objects. */
 export interface ParlorInitOptions {
   /** The site id, as configured on the server. */
   siteId: string;
@@ -17,8 +21,38 @@ export interface ParlorInitOptions {
   server?: string;
   /** Which bottom corner the widget sits in. */
   position?: 'left' | 'right';
+  /** `light` (default), `dark` or `auto`. */
+  theme?: 'light' | 'dark' | 'auto';
+  /** A BCP 47 locale; default: the page's, then the browser's. */
+  locale?: string;
   /** Accessible name of the launcher button. */
   launcherLabel?: string;
+  /** Greeting shown before the first message (and as the proactive bubble with `greetingDelay`). */
+  greeting?: string;
+  /** Seconds before the greeting pops up beside the launcher. */
+  greetingDelay?: number;
+  /** `lazy` (default) or `eager`. */
+  connect?: 'lazy' | 'eager';
+  /** Ask for name and email before the first message. */
+  preChat?: boolean;
+  /** Chime on new messages while closed or hidden. */
+  sound?: boolean;
+  /** Unread count in the page title while the tab is hidden. */
+  titleBadge?: boolean;
+  /** Open the panel at once. */
+  open?: boolean;
+  /** CSP nonce for the style fallback of old engines. */
+  nonce?: string;
+  /** A signed-in visitor. */
+  identity?: ParlorIdentity;
+  /** Custom attributes and cart for agents. */
+  context?: ParlorContext;
+  /** Consent from the site's banner. */
+  consent?: Consent;
+  /** Overrides of any built-in string. */
+  strings?: Partial<ParlorStrings>;
+  /** Mount the panel inside this element (or the element matching this selector). */
+  container?: Element | string;
 }
 
 /** The `window.Parlor` facade of the CDN build. */
@@ -33,9 +67,25 @@ export interface ParlorGlobal {
   close(): void;
   /** Opens the panel when closed, closes it when open. */
   toggle(): void;
+  /** Signs the visitor in (HMAC user hash or JWT). */
+  identify(identity: ParlorIdentity): Promise<void>;
+  /** Signs the visitor out and forgets them on this device. */
+  logout(): Promise<void>;
+  /** Shares attributes and the cart with agents. */
+  setContext(context: ParlorContext): void;
+  /** Records the visitor's consent. */
+  setConsent(consent: Consent): void;
+  /** Listens to a widget event (`ready`, `open`, `close`, `message`, `unread-change`, `error`); returns an unsubscribe. */
+  on<K extends EventName>(event: K, listener: (detail: ParlorEventMap[`parlor-${K}`]['detail']) => void): () => void;
+  /** The widget element, once `init` ran. */
+  readonly element: ParlorChat | undefined;
+  /** The chat client, once the panel has loaded. */
+  readonly client: ChatClient | undefined;
   /** Removes the widget from the page. */
   destroy(): void;
 }
+
+type EventName = keyof ParlorEventMap extends `parlor-${infer N}` ? N : never;
 
 /** Calls made on the documented stub snippet before this script loaded. */
 interface ParlorStub {
@@ -57,36 +107,79 @@ const scriptUrl = script?.src ?? document.baseURI;
 const panelUrl = new URL(__PARLOR_PANEL__, scriptUrl).href;
 const scriptOrigin = new URL(scriptUrl).origin;
 
-let element: ParlorChat | undefined;
-let ready: Promise<unknown> | undefined;
+ParlorChat.loadPanel = () => import(/* @vite-ignore */ panelUrl);
+if (!customElements.get('parlor-chat')) customElements.define('parlor-chat', ParlorChat);
 
-function whenReady(run: (el: ParlorChat) => void): void {
-  const el = element;
-  if (!el) return;
-  ready ??= import(/* @vite-ignore */ panelUrl).then(() => customElements.whenDefined('parlor-chat'));
-  void ready.then(() => {
-    if (el === element) run(el);
-  });
-}
+let element: ParlorChat | undefined;
+const listeners = new Set<[string, (event: Event) => void]>();
+
+const attributes: [keyof ParlorInitOptions, string][] = [
+  ['position', 'position'],
+  ['theme', 'theme'],
+  ['locale', 'locale'],
+  ['launcherLabel', 'launcher-label'],
+  ['greeting', 'greeting'],
+  ['greetingDelay', 'greeting-delay'],
+  ['connect', 'connect'],
+  ['nonce', 'nonce'],
+];
+const flags: [keyof ParlorInitOptions, string][] = [
+  ['preChat', 'pre-chat'],
+  ['sound', 'sound'],
+  ['titleBadge', 'title-badge'],
+  ['open', 'open'],
+];
 
 const api: ParlorGlobal = {
   version: __PARLOR_VERSION__,
+  get element() {
+    return element;
+  },
+  get client() {
+    return element?.client;
+  },
   init(options) {
     api.destroy();
     const el = document.createElement('parlor-chat');
     el.setAttribute('site-id', options.siteId);
     el.setAttribute('server', options.server ?? scriptOrigin);
-    if (options.position) el.setAttribute('position', options.position);
-    if (options.launcherLabel) el.setAttribute('launcher-label', options.launcherLabel);
+    for (const [key, name] of attributes) if (options[key] !== undefined) el.setAttribute(name, String(options[key]));
+    for (const [key, name] of flags) if (options[key]) el.setAttribute(name, '');
+    el.auth = options.identity;
+    el.context = options.context;
+    el.consent = options.consent;
+    el.strings = options.strings;
+    el.container =
+      typeof options.container === 'string' ? document.querySelector(options.container) : (options.container ?? null);
+    for (const [name, fn] of listeners) el.addEventListener(name, fn);
     element = el;
     document.body.append(el);
-    whenReady(() => {});
   },
-  open: () => whenReady((el) => el.show()),
-  close: () => whenReady((el) => el.hide()),
-  toggle: () => whenReady((el) => el.toggle()),
+  open: () => element?.show(),
+  close: () => element?.hide(),
+  toggle: () => element?.toggle(),
+  identify: async (identity) => {
+    if (element) await element.identify(identity);
+  },
+  logout: async () => {
+    if (element) await element.logout();
+  },
+  setContext: (context) => element?.setContext(context),
+  setConsent: (consent) => element?.setConsent(consent),
+  on(event, listener) {
+    const entry: [string, (event: Event) => void] = [
+      `parlor-${event}`,
+      (e) => listener((e as CustomEvent<Parameters<typeof listener>[0]>).detail),
+    ];
+    listeners.add(entry);
+    element?.addEventListener(...entry);
+    return () => {
+      listeners.delete(entry);
+      element?.removeEventListener(...entry);
+    };
+  },
   destroy() {
-    element?.remove();
+    element?.destroy();
     element = undefined;
   },
 };
@@ -98,13 +191,13 @@ if (!existing || !('version' in existing)) {
   const data = script?.dataset;
   const siteId = data?.siteId;
   if (siteId) {
-    const start = () =>
-      api.init({
-        siteId,
-        position: data.position === 'left' ? 'left' : 'right',
-        ...(data.server ? { server: data.server } : {}),
-        ...(data.launcherLabel ? { launcherLabel: data.launcherLabel } : {}),
-      });
+    const options: ParlorInitOptions = { siteId };
+    for (const [key] of [...attributes, ['server']] as [keyof ParlorInitOptions][]) {
+      const value = data[key];
+      if (value !== undefined) Object.assign(options, { [key]: value });
+    }
+    for (const [key] of flags) if (data[key] !== undefined) Object.assign(options, { [key]: true });
+    const start = () => api.init(options);
     if (document.body) start();
     else document.addEventListener('DOMContentLoaded', start, { once: true });
   }

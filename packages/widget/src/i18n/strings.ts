@@ -57,6 +57,8 @@ export interface ParlorStrings {
   onlineBanner: string;
   /** Screen-reader announcement of an incoming message from `name` with body `text`. */
   newMessageAnnouncement: (name: string, text: string) => string;
+  /** Status line in the header while agents are online. */
+  presenceOnline: string;
   /** Heading shown when no agent is available. */
   awayTitle: string;
   /** Label of the email field offered in away mode, so the team can reply later. */

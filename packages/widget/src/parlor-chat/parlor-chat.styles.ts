@@ -125,4 +125,25 @@ export const shellCss = /* css */ `
 [part~='greeting'] button:focus-visible { outline: 2px solid var(--parlor-accent); }
 :host([position='left']) [part~='greeting'] { inset-inline-end: auto; inset-inline-start: 0; }
 :host([open]) [part~='greeting'] { display: none; }
+parlor-panel {
+  position: absolute;
+  inset-block-end: calc(var(--parlor-launcher-size) + 16px);
+  inset-inline-end: 0;
+  inline-size: min(var(--parlor-panel-width), calc(100vw - 2 * var(--parlor-offset-x)));
+  block-size: min(
+    var(--parlor-panel-height),
+    calc(var(--parlor-viewport-height, 100dvh) - var(--parlor-launcher-size) - 2 * var(--parlor-offset-y) - 16px)
+  );
+}
+:host([position='left']) parlor-panel { inset-inline-end: auto; inset-inline-start: 0; }
+@media (max-width: 480px), (max-height: 480px) {
+  parlor-panel {
+    position: fixed;
+    inset: 0;
+    inline-size: 100%;
+    block-size: var(--parlor-viewport-height, 100dvh);
+    --parlor-radius: 0px;
+  }
+  :host([open]) [part~='launcher'] { display: none; }
+}
 `;

@@ -1,35 +1,215 @@
-import { expect, fixture, html, oneEvent } from '@open-wc/testing';
+import { aTimeout, expect, fixture, oneEvent, waitUntil } from '@open-wc/testing';
+import {
+  agentSay,
+  serverConnections,
+  startServer,
+  stopServer,
+  storedMessages,
+  type TestServerInfo,
+} from '../../../../test/support/server.js';
 import '../define.js';
+import type { ParlorPanel } from '../panel/parlor-panel.js';
 import type { ParlorChat } from './parlor-chat.js';
 
+const SITE = 'w-shell';
+
+function panelOf(el: ParlorChat): ParlorPanel | null {
+  return el.shadowRoot?.querySelector('parlor-panel') ?? null;
+}
+
+function launcherOf(el: ParlorChat): HTMLButtonElement {
+  const button = el.shadowRoot?.querySelector<HTMLButtonElement>('button[part~="launcher"]');
+  if (!button) throw new Error('no launcher');
+  return button;
+}
+
+function textareaOf(el: ParlorChat): HTMLTextAreaElement | null {
+  const composer = panelOf(el)?.shadowRoot?.querySelector('parlor-composer');
+  return composer?.shadowRoot?.querySelector('textarea') ?? null;
+}
+
+/** The focused element, through every shadow root. */
+function deepActive(): Element | null {
+  let active: Element | null = document.activeElement;
+  while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
+  return active;
+}
+
+async function openPanel(el: ParlorChat): Promise<ParlorPanel> {
+  const opened = oneEvent(el, 'parlor-open');
+  launcherOf(el).click();
+  await opened;
+  await waitUntil(() => textareaOf(el), 'the panel loads and renders its composer', { timeout: 5000 });
+  const panel = panelOf(el);
+  if (!panel) throw new Error('no panel');
+  // Let the opening animation finish: contrast is measured on the final colours, not mid-fade.
+  await Promise.all(panel.shadowRoot?.getAnimations().map((a) => a.finished) ?? []);
+  return panel;
+}
+
 describe('<parlor-chat>', () => {
-  it('renders a named launcher button in its shadow root', async () => {
-    const el = await fixture<ParlorChat>(html`<parlor-chat site-id="demo"></parlor-chat>`);
-    const button = el.shadowRoot!.querySelector('button[part="launcher"]');
-    expect(button).to.exist;
-    expect(button!.getAttribute('aria-label')).to.equal('Chat with us');
-    expect(button!.getAttribute('aria-expanded')).to.equal('false');
+  let server: TestServerInfo;
+  const mounted: ParlorChat[] = [];
+
+  const mount = async (attrs = '', site = SITE) => {
+    const el = await fixture<ParlorChat>(
+      `<parlor-chat site-id="${site}" server="${server.url}" connect="lazy" ${attrs}></parlor-chat>`,
+    );
+    mounted.push(el);
+    return el;
+  };
+
+  before(async () => {
+    server = await startServer({ siteId: SITE });
+  });
+
+  after(async () => {
+    await stopServer(server);
+  });
+
+  afterEach(() => {
+    for (const el of mounted.splice(0)) el.destroy();
+    sessionStorage.clear();
+    localStorage.clear();
+  });
+
+  it('draws a named launcher at once and starts nothing else: no panel, no socket, no database', async () => {
+    const before = (await indexedDB.databases()).length;
+    const el = await mount();
+    const button = launcherOf(el);
+    expect(button.getAttribute('aria-label')).to.equal('Chat with us');
+    expect(button.getAttribute('aria-expanded')).to.equal('false');
+    expect(panelOf(el)).to.equal(null);
+    await aTimeout(300);
+    expect((await serverConnections(server)).visitor).to.equal(0);
+    expect((await indexedDB.databases()).length).to.equal(before);
     await expect(el).to.be.accessible();
   });
 
-  it('opens on click, fires parlor-open, and closes on Escape with parlor-close', async () => {
-    const el = await fixture<ParlorChat>(html`<parlor-chat></parlor-chat>`);
-    const button = el.shadowRoot!.querySelector<HTMLButtonElement>('button[part="launcher"]')!;
-    setTimeout(() => button.click());
-    const opened = await oneEvent(el, 'parlor-open');
-    expect(opened.detail).to.deep.equal({ open: true });
-    await el.updateComplete;
-    const panel = el.shadowRoot!.querySelector<HTMLElement>('[part="panel"]')!;
-    expect(panel.getAttribute('role')).to.equal('dialog');
-    expect(button.getAttribute('aria-expanded')).to.equal('true');
+  it('opens by click into a labelled dialog with focus in the composer; Escape closes and focus returns', async () => {
+    const el = await mount();
+    const panel = await openPanel(el);
+    const dialog = panel.shadowRoot?.querySelector('[part="panel"]');
+    expect(dialog?.getAttribute('role')).to.equal('dialog');
+    const title = panel.shadowRoot?.getElementById(dialog?.getAttribute('aria-labelledby') ?? '');
+    expect(title?.textContent?.trim()).to.equal('Support');
+    expect(launcherOf(el).getAttribute('aria-expanded')).to.equal('true');
+    await waitUntil(() => deepActive() === textareaOf(el), 'focus moves into the composer');
     await expect(el).to.be.accessible();
 
-    setTimeout(() =>
-      panel.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true, composed: true })),
-    );
-    const closed = await oneEvent(el, 'parlor-close');
-    expect(closed.detail).to.deep.equal({ open: false });
-    await el.updateComplete;
-    expect(el.shadowRoot!.querySelector('[part="panel"]')).to.equal(null);
+    const closed = oneEvent(el, 'parlor-close');
+    deepActive()?.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true, composed: true }));
+    expect((await closed).detail).to.deep.equal({ open: false });
+    expect(el.open).to.equal(false);
+    expect(deepActive()).to.equal(launcherOf(el));
+  });
+
+  it('opens and closes from the keyboard: Enter on the launcher, then the close button', async () => {
+    const el = await mount();
+    launcherOf(el).focus();
+    // A native button activates on Enter; a synthetic key event does not, so click is what the browser does.
+    launcherOf(el).click();
+    await waitUntil(() => textareaOf(el));
+    const close = panelOf(el)?.shadowRoot?.querySelector<HTMLButtonElement>('button.close');
+    expect(close?.getAttribute('aria-label')).to.equal('Close chat');
+    close?.click();
+    expect(el.open).to.equal(false);
+    expect(deepActive()).to.equal(launcherOf(el));
+  });
+
+  it('sends from the composer, receives an agent reply with typed events, and badges unread while closed', async () => {
+    const el = await mount();
+    const ready = oneEvent(el, 'parlor-ready');
+    await openPanel(el);
+    expect((await ready).detail.locale).to.equal('en');
+    const textarea = textareaOf(el);
+    if (!textarea) throw new Error('no composer');
+    textarea.value = 'Hello from the widget';
+    textarea.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
+    textarea.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, composed: true }));
+    await waitUntil(() => el.client?.getSnapshot().conversation, 'the message is acknowledged', { timeout: 5000 });
+    const conversation = el.client?.getSnapshot().conversation?.id ?? '';
+    await waitUntil(async () => (await storedMessages(server, conversation)).length === 1);
+
+    el.hide();
+    const unread = oneEvent(el, 'parlor-unread-change');
+    const message = oneEvent(el, 'parlor-message');
+    await agentSay(server, conversation, 'Hi! How can I help?');
+    const event = await message;
+    expect(event.detail.message.body).to.deep.equal({ kind: 'text', text: 'Hi! How can I help?' });
+    expect((await unread).detail.unread).to.equal(1);
+    const badge = el.shadowRoot?.querySelector<HTMLElement>('[part~="badge"]');
+    expect(badge?.hidden).to.equal(false);
+    expect(badge?.textContent).to.equal('1');
+    expect(launcherOf(el).getAttribute('aria-label')).to.equal('Chat with us, 1 unread message');
+    expect(el.unread).to.equal(1);
+
+    // Opening reads them: the badge goes and the label is plain again.
+    el.show();
+    await waitUntil(() => el.unread === 0, 'opening marks the messages read', { timeout: 5000 });
+    expect(badge?.hidden).to.equal(true);
+    expect(launcherOf(el).getAttribute('aria-label')).to.equal('Chat with us');
+  });
+
+  it('passes an accessibility audit in the dark theme and right to left, mirrored', async () => {
+    const el = await mount('theme="dark" locale="he"');
+    const panel = await openPanel(el);
+    const dialog = panel.shadowRoot?.querySelector('[part="panel"]');
+    await waitUntil(() => dialog?.querySelector('h2')?.textContent !== 'Support', 'Hebrew strings load');
+    expect(dialog?.getAttribute('dir')).to.equal('rtl');
+    expect(launcherOf(el).getAttribute('aria-label')).to.equal('דברו איתנו');
+    expect(getComputedStyle(el).getPropertyValue('--parlor-surface').trim()).to.equal('#1b1b1f');
+    await expect(el).to.be.accessible();
+  });
+
+  it('reopens on the next page of the same site (open state survives navigation)', async () => {
+    const first = await mount();
+    await openPanel(first);
+    first.destroy();
+    const second = await mount();
+    expect(second.open).to.equal(true);
+    await waitUntil(() => textareaOf(second), 'the panel reopens by itself', { timeout: 5000 });
+  });
+
+  it('keeps its panel and client when moved in the DOM (a framework re-parenting, a morphing navigation)', async () => {
+    const el = await mount();
+    await openPanel(el);
+    const client = el.client;
+    const box = document.createElement('div');
+    document.body.append(box);
+    box.append(el);
+    await aTimeout(20);
+    expect(el.client).to.equal(client);
+    expect(el.open).to.equal(true);
+    expect(textareaOf(el)).to.exist;
+    box.remove();
+  });
+
+  it('lives beside another widget for another site without sharing anything', async () => {
+    const other = await startServer({ siteId: 'w-shell-2' });
+    try {
+      const a = await mount();
+      const b = await fixture<ParlorChat>(
+        `<parlor-chat site-id="w-shell-2" server="${other.url}" position="left"></parlor-chat>`,
+      );
+      mounted.push(b);
+      await openPanel(a);
+      await openPanel(b);
+      expect(a.client).to.not.equal(b.client);
+      expect(b.open && a.open).to.equal(true);
+      a.hide();
+      expect(b.open).to.equal(true);
+    } finally {
+      await stopServer(other);
+    }
+  });
+
+  it('leaves nothing behind on destroy: no element, no socket', async () => {
+    const el = await mount();
+    await openPanel(el);
+    await waitUntil(async () => (await serverConnections(server)).visitor === 1, 'connected', { timeout: 5000 });
+    el.destroy();
+    expect(document.querySelector(`parlor-chat[site-id="${SITE}"]`)).to.equal(null);
+    await waitUntil(async () => (await serverConnections(server)).visitor === 0, 'socket closed', { timeout: 5000 });
   });
 });

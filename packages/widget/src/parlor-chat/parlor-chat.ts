@@ -1,7 +1,14 @@
-import type { Attributes, AuthOption, Cart, ChatClient } from '@parlor/core';
+import type { Attributes, AuthOption, Cart, ChatClient, Consent } from '@parlor/core';
 import { emit } from '../events.js';
 import type { ParlorStrings } from '../i18n/strings.js';
 import type { PanelInit, ParlorPanel } from '../panel/parlor-panel.js';
+import {
+  greetedKey,
+  openKey,
+  readKey as readStorage,
+  returningKey,
+  writeKey as writeStorage,
+} from '../internal/storage-keys.js';
 import { launcherLabelFor } from './launcher-labels.js';
 import { shellCss } from './parlor-chat.styles.js';
 
@@ -34,28 +41,6 @@ function iconSlot(): HTMLSlotElement {
 
 let sheet: CSSStyleSheet | undefined;
 
-/** Storage keys are per site, so two widgets for different sites never share state. */
-const openKey = (siteId: string) => `parlor:${siteId}:open`;
-/** Set by the panel once the visitor has a conversation: the next page reconnects on idle, not on click. */
-export const returningKey = (siteId: string): string => `parlor:${siteId}:returning`;
-
-function readStorage(store: 'localStorage' | 'sessionStorage', key: string): string | null {
-  try {
-    return window[store].getItem(key);
-  } catch {
-    return null; // storage blocked (privacy settings, sandboxed frames): behave as a first visit
-  }
-}
-
-function writeStorage(store: 'localStorage' | 'sessionStorage', key: string, value: string | null): void {
-  try {
-    if (value === null) window[store].removeItem(key);
-    else window[store].setItem(key, value);
-  } catch {
-    // Storage blocked: the open state just does not survive navigation.
-  }
-}
-
 /**
  * The Parlor chat widget: a launcher button that opens the chat panel, in Shadow DOM.
  *
@@ -76,6 +61,8 @@ function writeStorage(store: 'localStorage' | 'sessionStorage', key: string, val
  * @attr greeting-delay - Seconds before the greeting pops up beside the launcher (unset: never pops up).
  * @attr connect - `lazy` (default: nothing stored, no socket, until the visitor interacts) or `eager`.
  * @attr pre-chat - Ask for the visitor's name and email before the first message.
+ * @attr sound - Play a short chime when a message arrives while the panel is closed or the tab hidden.
+ * @attr title-badge - Prefix the page title with the unread count while the tab is hidden.
  * @attr nonce - CSP nonce for the `<style>` fallback in engines without constructable stylesheets.
  * @fires parlor-ready - The panel's code loaded and its client exists. Detail: `{ locale }`.
  * @fires parlor-open - The panel opened. Detail: `{ open: true }`.
@@ -113,6 +100,8 @@ function writeStorage(store: 'localStorage' | 'sessionStorage', key: string, val
  * @csspart composer - The form where the visitor writes.
  * @csspart input - The text area of the composer.
  * @csspart send - The send button.
+ * @csspart attach - The attach-file button.
+ * @csspart error - The composer's error line (a refused file, a failed send).
  * @slot icon - Replaces the launcher's icon.
  *
  * @example
@@ -139,6 +128,8 @@ export class ParlorChat extends HTMLElement {
   chatClient: ChatClient | undefined;
   /** Mount the panel inside this element instead of floating above the launcher (an inline chat page). */
   container: Element | null = null;
+  /** What the visitor agreed to (from your consent banner); without `context`, no page, cart or attributes leave. */
+  consent: Consent | undefined;
 
   readonly #root: ShadowRoot;
   readonly #launcher: HTMLButtonElement;
@@ -151,15 +142,16 @@ export class ParlorChat extends HTMLElement {
   #idle: number | undefined;
   #greetingTimer: ReturnType<typeof setTimeout> | undefined;
   #destroyed = false;
+  #styled = false;
 
   constructor() {
     super();
     this.#root = this.attachShadow({ mode: 'open', delegatesFocus: false });
-    adoptStyles(this.#root, this.getAttribute('nonce'));
     const launcher = document.createElement('button');
     launcher.type = 'button';
     launcher.setAttribute('part', 'launcher');
     launcher.setAttribute('aria-haspopup', 'dialog');
+    launcher.setAttribute('aria-expanded', 'false');
     const badge = document.createElement('span');
     badge.setAttribute('part', 'badge');
     badge.setAttribute('aria-hidden', 'true');
@@ -173,7 +165,6 @@ export class ParlorChat extends HTMLElement {
     this.#launcher = launcher;
     this.#badge = badge;
     this.#root.append(launcher);
-    this.#root.addEventListener('parlor-panel-close', () => this.hide(true));
   }
 
   /** The site id (the `site-id` attribute). */
@@ -211,6 +202,10 @@ export class ParlorChat extends HTMLElement {
   }
 
   connectedCallback(): void {
+    if (!this.#styled) {
+      adoptStyles(this.#root, this.getAttribute('nonce'));
+      this.#styled = true;
+    }
     if (this.#teardown !== undefined) {
       // Moved in the DOM (a framework re-parenting, a morphing navigation): keep everything as it is.
       clearTimeout(this.#teardown);
@@ -282,6 +277,12 @@ export class ParlorChat extends HTMLElement {
     this.#panel?.client?.setContext(context);
   }
 
+  /** Records what the visitor agreed to (call it from your consent banner's callback). */
+  setConsent(consent: Consent): void {
+    this.consent = consent;
+    this.#panel?.setConsent(consent);
+  }
+
   /** Removes the widget and everything it started: socket, timers, listeners, the panel. */
   destroy(): void {
     this.#release();
@@ -344,7 +345,7 @@ export class ParlorChat extends HTMLElement {
     const text = this.getAttribute('greeting');
     const delay = Number(this.getAttribute('greeting-delay'));
     if (!text || !this.hasAttribute('greeting-delay') || !Number.isFinite(delay) || !this.isConnected) return;
-    if (this.siteId && readStorage('sessionStorage', `parlor:${this.siteId}:greeted`)) return;
+    if (this.siteId && readStorage('sessionStorage', greetedKey(this.siteId))) return;
     this.#greetingTimer = setTimeout(() => {
       if (this.open) return;
       const bubble = document.createElement('div');
@@ -360,7 +361,7 @@ export class ParlorChat extends HTMLElement {
       body.addEventListener('click', () => this.show());
       bubble.append(body, dismiss);
       this.#root.prepend(bubble);
-      if (this.siteId) writeStorage('sessionStorage', `parlor:${this.siteId}:greeted`, '1');
+      if (this.siteId) writeStorage('sessionStorage', greetedKey(this.siteId), '1');
     }, delay * 1000);
   }
 
@@ -382,12 +383,15 @@ export class ParlorChat extends HTMLElement {
           locale: this.getAttribute('locale') ?? undefined,
           greeting: this.getAttribute('greeting') ?? undefined,
           preChat: this.hasAttribute('pre-chat'),
+          sound: this.hasAttribute('sound'),
+          titleBadge: this.hasAttribute('title-badge'),
+          consent: this.consent,
           connect: this.getAttribute('connect') === 'eager' ? 'eager' : 'lazy',
         };
         panel.configure(init);
         panel.setAttribute(
           'exportparts',
-          'panel, header, banner, messages, message, message-visitor, message-agent, message-bot, message-system, composer, input, send',
+          'panel, header, banner, messages, message, message-visitor, message-agent, message-bot, message-system, composer, input, send, attach, error',
         );
         panel.open = this.open;
         (this.container ?? this.#root).append(panel);

@@ -34,6 +34,7 @@ export const ar: ParlorStrings = {
   reconnectingBanner: 'جارٍ إعادة الاتصال…',
   onlineBanner: 'تمت استعادة الاتصال',
   newMessageAnnouncement: (name, text) => `رسالة جديدة من ${name}: ${text}`,
+  presenceOnline: 'نحن متصلون الآن',
   awayTitle: 'نحن غير متاحين حاليًا',
   awayEmailLabel: 'اترك بريدك الإلكتروني وسنرد عليك في أقرب وقت ممكن',
   preChatNameLabel: 'الاسم',

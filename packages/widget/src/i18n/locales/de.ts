@@ -29,6 +29,7 @@ export const de: ParlorStrings = {
   reconnectingBanner: 'Verbindung wird wiederhergestellt…',
   onlineBanner: 'Sie sind wieder online',
   newMessageAnnouncement: (name, text) => `Neue Nachricht von ${name}: ${text}`,
+  presenceOnline: 'Wir sind online',
   awayTitle: 'Wir sind gerade nicht erreichbar',
   awayEmailLabel: 'Hinterlassen Sie Ihre E-Mail-Adresse, wir melden uns so bald wie möglich',
   // „Name“ is the German word too.

@@ -29,6 +29,7 @@ export const en: ParlorStrings = {
   reconnectingBanner: 'Reconnecting…',
   onlineBanner: 'You’re back online',
   newMessageAnnouncement: (name, text) => `New message from ${name}: ${text}`,
+  presenceOnline: 'We’re online',
   awayTitle: 'We’re away right now',
   awayEmailLabel: 'Leave your email and we’ll get back to you',
   preChatNameLabel: 'Name',

@@ -30,6 +30,7 @@ export const es: ParlorStrings = {
   reconnectingBanner: 'Reconectando…',
   onlineBanner: 'Conexión restablecida',
   newMessageAnnouncement: (name, text) => `Nuevo mensaje de ${name}: ${text}`,
+  presenceOnline: 'Estamos en línea',
   awayTitle: 'En este momento no estamos disponibles',
   awayEmailLabel: 'Déjenos su correo electrónico y le responderemos lo antes posible',
   preChatNameLabel: 'Nombre',

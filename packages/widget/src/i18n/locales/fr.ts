@@ -32,6 +32,7 @@ export const fr: ParlorStrings = {
   reconnectingBanner: 'Reconnexion en cours…',
   onlineBanner: 'Vous êtes de nouveau en ligne',
   newMessageAnnouncement: (name, text) => `Nouveau message de ${name}\u00a0: ${text}`,
+  presenceOnline: 'Nous sommes en ligne',
   awayTitle: 'Nous sommes absents pour le moment',
   awayEmailLabel: 'Laissez-nous votre adresse e-mail, nous vous répondrons dès que possible',
   preChatNameLabel: 'Nom',

@@ -33,6 +33,7 @@ export const he: ParlorStrings = {
   reconnectingBanner: 'מתחברים מחדש…',
   onlineBanner: 'החיבור חזר',
   newMessageAnnouncement: (name, text) => `הודעה חדשה מאת ${name}: ${text}`,
+  presenceOnline: 'אנחנו מחוברים עכשיו',
   awayTitle: 'אנחנו לא זמינים כרגע',
   awayEmailLabel: 'השאירו כתובת אימייל ונחזור אליכם בהקדם',
   preChatNameLabel: 'שם',

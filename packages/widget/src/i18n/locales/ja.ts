@@ -27,6 +27,7 @@ export const ja: ParlorStrings = {
   reconnectingBanner: '再接続しています…',
   onlineBanner: 'オンラインに戻りました',
   newMessageAnnouncement: (name, text) => `${name}から新しいメッセージ：${text}`,
+  presenceOnline: 'オンラインで対応中です',
   awayTitle: 'ただいま対応時間外です',
   awayEmailLabel: 'メールアドレスをご入力いただければ、折り返しご連絡いたします',
   preChatNameLabel: 'お名前',

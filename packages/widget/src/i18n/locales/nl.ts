@@ -29,6 +29,7 @@ export const nl: ParlorStrings = {
   reconnectingBanner: 'Opnieuw verbinden…',
   onlineBanner: 'U bent weer online',
   newMessageAnnouncement: (name, text) => `Nieuw bericht van ${name}: ${text}`,
+  presenceOnline: 'We zijn online',
   awayTitle: 'We zijn op dit moment niet bereikbaar',
   awayEmailLabel: 'Laat uw e-mailadres achter, dan nemen we zo snel mogelijk contact met u op',
   preChatNameLabel: 'Naam',

@@ -30,6 +30,7 @@ export const pt: ParlorStrings = {
   reconnectingBanner: 'Reconectando…',
   onlineBanner: 'Conexão restabelecida',
   newMessageAnnouncement: (name, text) => `Nova mensagem de ${name}: ${text}`,
+  presenceOnline: 'Estamos online',
   awayTitle: 'No momento, não estamos disponíveis',
   awayEmailLabel: 'Deixe seu e-mail e retornaremos o mais breve possível',
   preChatNameLabel: 'Nome',
