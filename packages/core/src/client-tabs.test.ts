@@ -99,6 +99,18 @@ describe('@parlor/core client: tabs, gaps and files', function () {
     await waitUntil(async () => (await serverConnections(server)).visitor - before === 1, 'still one socket');
   });
 
+  it('a client destroyed while its storage opens never takes the tab lock, so the next one leads', async () => {
+    const early = make();
+    early.connect();
+    early.destroy(); // before IndexedDB has opened: activation is still in flight
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await navigator.locks.query()).held ?? []).to.have.length(0);
+    const next = make();
+    next.connect();
+    await waitUntil(() => next.getSnapshot().connection.status === 'open', 'the next client leads and connects');
+    expect(next.getSnapshot().tab).to.equal('leader');
+  });
+
   it('a tab without Web Locks connects on its own and dedupe keeps it correct', async () => {
     const a = make({ environment: { locks: null } });
     const b = make({ environment: { locks: null } });

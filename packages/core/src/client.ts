@@ -412,12 +412,14 @@ export class ChatClient {
     this.#active = true;
     this.#trackPage();
     await this.#openStore();
+    // Destroyed while storage opened: joining now would take the tab lock for a client nobody will release.
+    if (this.#destroyed) return;
     if (this.#options.shareTabs !== false) this.#joinTabs();
     else this.#becomeLeader('solo');
   }
 
   #joinTabs(): void {
-    if (this.#group) return;
+    if (this.#group || this.#destroyed) return;
     const group = joinTabGroup<TabMessage>(`parlor:${this.#options.siteId}:${this.#identityKey()}`, {
       ...(this.#env.locks !== undefined ? { locks: this.#env.locks } : {}),
       ...(this.#env.BroadcastChannel !== undefined ? { BroadcastChannel: this.#env.BroadcastChannel } : {}),

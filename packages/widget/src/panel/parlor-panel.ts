@@ -6,6 +6,7 @@ import { property, query, state } from 'lit/decorators.js';
 import { emit } from '../events.js';
 import { direction, loadStrings, locales, resolveLocale, stringsFor } from '../i18n/locale.js';
 import type { ParlorStrings } from '../i18n/strings.js';
+import { COMPOSER_PARTS, MESSAGE_PARTS } from '../internal/parts.js';
 import { returningKey, writeKey } from '../internal/storage-keys.js';
 import { Analytics } from './analytics.js';
 import { ChatController } from './chat-controller.js';
@@ -338,10 +339,8 @@ export class ParlorPanel extends LitElement {
                 <input id="pre-email" name="email" type="email" autocomplete="email" required />
                 <button type="submit">${s.preChatStart}</button>
               </form>`
-            : html`<parlor-messages
-                  exportparts="messages, message, message-visitor, message-agent, message-bot, message-system"
-                ></parlor-messages>
-                <parlor-composer exportparts="composer, input, send, attach, error"></parlor-composer>`
+            : html`<parlor-messages exportparts=${MESSAGE_PARTS}></parlor-messages>
+                <parlor-composer exportparts=${COMPOSER_PARTS}></parlor-composer>`
         }
       </div>
     `;

@@ -4,6 +4,7 @@ import {
   serverConnections,
   startServer,
   stopServer,
+  storedContext,
   storedMessages,
   type TestServerInfo,
 } from '../../../../test/support/server.js';
@@ -35,11 +36,11 @@ function deepActive(): Element | null {
   return active;
 }
 
-async function openPanel(el: ParlorChat): Promise<ParlorPanel> {
+async function openPanel(el: ParlorChat, ready: () => unknown = () => textareaOf(el)): Promise<ParlorPanel> {
   const opened = oneEvent(el, 'parlor-open');
   launcherOf(el).click();
   await opened;
-  await waitUntil(() => textareaOf(el), 'the panel loads and renders its composer', { timeout: 5000 });
+  await waitUntil(ready, 'the panel loads and renders', { timeout: 5000 });
   const panel = panelOf(el);
   if (!panel) throw new Error('no panel');
   // Let the opening animation finish: contrast is measured on the final colours, not mid-fade.
@@ -67,10 +68,17 @@ describe('<parlor-chat>', () => {
     await stopServer(server);
   });
 
-  afterEach(() => {
+  afterEach(async () => {
     for (const el of mounted.splice(0)) el.destroy();
     sessionStorage.clear();
     localStorage.clear();
+    // Each test is a new visitor: forget the previous one's conversation (its IndexedDB store).
+    for (const db of await indexedDB.databases())
+      if (db.name?.includes(SITE))
+        await new Promise((done) => {
+          const request = indexedDB.deleteDatabase(db.name ?? '');
+          request.onsuccess = request.onerror = request.onblocked = done;
+        });
   });
 
   it('draws a named launcher at once and starts nothing else: no panel, no socket, no database', async () => {
@@ -162,6 +170,50 @@ describe('<parlor-chat>', () => {
     await expect(el).to.be.accessible();
   });
 
+  it('pops the greeting up beside the launcher once, and opens the chat from it', async () => {
+    const el = await mount('greeting="Need a hand with your order?" greeting-delay="0.05"');
+    await waitUntil(() => el.shadowRoot?.querySelector('[part~="greeting"]'), 'the greeting pops up');
+    const bubble = el.shadowRoot?.querySelector('[part~="greeting"]');
+    expect(bubble?.getAttribute('role')).to.equal('status');
+    expect(bubble?.querySelector('span')?.textContent).to.equal('Need a hand with your order?');
+    expect(bubble?.querySelector('button')?.getAttribute('aria-label')).to.equal('Dismiss greeting');
+    await expect(el).to.be.accessible();
+    bubble?.querySelector('span')?.click();
+    await waitUntil(() => textareaOf(el), 'clicking the greeting opens the chat', { timeout: 5000 });
+    el.destroy();
+    // Once per session: the next page does not pop it up again.
+    const again = await mount('greeting="Need a hand with your order?" greeting-delay="0.05"');
+    await aTimeout(200);
+    expect(again.shadowRoot?.querySelector('[part~="greeting"]')).to.equal(null);
+  });
+
+  it('asks for name and email first with pre-chat, and hands them to the team', async () => {
+    const el = await mount('pre-chat');
+    const preChat = () => panelOf(el)?.shadowRoot?.querySelector<HTMLFormElement>('form[part="pre-chat"]');
+    await openPanel(el, preChat);
+    const form = preChat();
+    expect(form, 'the pre-chat form replaces the composer').to.exist;
+    expect(deepActive()?.id).to.equal('pre-name');
+    await expect(el).to.be.accessible();
+    const name = form?.querySelector<HTMLInputElement>('#pre-name');
+    const email = form?.querySelector<HTMLInputElement>('#pre-email');
+    if (!name || !email || !form) throw new Error('no form fields');
+    name.value = 'Ada';
+    email.value = 'ada@example.com';
+    form.requestSubmit();
+    await waitUntil(() => textareaOf(el), 'the composer follows the form');
+    await waitUntil(() => el.client?.getSnapshot().visitor, 'connected', { timeout: 5000 });
+    const visitor = el.client?.getSnapshot().visitor?.id ?? '';
+    await waitUntil(
+      async () => (await storedContext(server, visitor))?.attributes?.email === 'ada@example.com',
+      'stored',
+      {
+        timeout: 5000,
+      },
+    );
+    expect((await storedContext(server, visitor))?.attributes?.name).to.equal('Ada');
+  });
+
   it('reopens on the next page of the same site (open state survives navigation)', async () => {
     const first = await mount();
     await openPanel(first);
@@ -207,7 +259,7 @@ describe('<parlor-chat>', () => {
   it('leaves nothing behind on destroy: no element, no socket', async () => {
     const el = await mount();
     await openPanel(el);
-    await waitUntil(async () => (await serverConnections(server)).visitor === 1, 'connected', { timeout: 5000 });
+    await waitUntil(async () => (await serverConnections(server)).visitor > 0, 'connected', { timeout: 5000 });
     el.destroy();
     expect(document.querySelector(`parlor-chat[site-id="${SITE}"]`)).to.equal(null);
     await waitUntil(async () => (await serverConnections(server)).visitor === 0, 'socket closed', { timeout: 5000 });

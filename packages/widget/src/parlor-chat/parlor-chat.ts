@@ -9,6 +9,7 @@ import {
   returningKey,
   writeKey as writeStorage,
 } from '../internal/storage-keys.js';
+import { PANEL_PARTS } from '../internal/parts.js';
 import { launcherLabelFor } from './launcher-labels.js';
 import { shellCss } from './parlor-chat.styles.js';
 
@@ -91,7 +92,7 @@ let sheet: CSSStyleSheet | undefined;
  * @cssprop --parlor-launcher-fg - Launcher icon colour.
  * @csspart launcher - The round button that opens and closes the panel.
  * @csspart badge - The unread count on the launcher.
- * @csspart greeting - The proactive greeting bubble beside the launcher.
+ * @csspart greeting - The greeting: the proactive bubble beside the launcher, and the first bubble of the log.
  * @csspart panel - The chat panel (the dialog).
  * @csspart header - The panel's header: title, presence, close button.
  * @csspart banner - The connection banner (offline, reconnecting).
@@ -102,6 +103,22 @@ let sheet: CSSStyleSheet | undefined;
  * @csspart send - The send button.
  * @csspart attach - The attach-file button.
  * @csspart error - The composer's error line (a refused file, a failed send).
+ * @csspart author - An agent's or bot's name above their messages.
+ * @csspart time - A message group's time.
+ * @csspart day - A day separator in the log.
+ * @csspart status - Sending, sent or read under the visitor's messages.
+ * @csspart failed - A message that could not be sent.
+ * @csspart retry - The button that sends a failed message again.
+ * @csspart discard - The button that drops a failed message.
+ * @csspart attachment - A file in a message.
+ * @csspart thumbnail - An image attachment's preview.
+ * @csspart quick-replies - The group of quick-reply buttons.
+ * @csspart quick-reply - One quick-reply button.
+ * @csspart typing - The typing indicator.
+ * @csspart load-older - The button that loads earlier messages.
+ * @csspart away - The away message outside business hours.
+ * @csspart away-form - The email form offered while away.
+ * @csspart pre-chat - The name and email form before the first message.
  * @slot icon - Replaces the launcher's icon.
  *
  * @example
@@ -389,10 +406,7 @@ export class ParlorChat extends HTMLElement {
           connect: this.getAttribute('connect') === 'eager' ? 'eager' : 'lazy',
         };
         panel.configure(init);
-        panel.setAttribute(
-          'exportparts',
-          'panel, header, banner, messages, message, message-visitor, message-agent, message-bot, message-system, composer, input, send, attach, error',
-        );
+        panel.setAttribute('exportparts', PANEL_PARTS);
         panel.open = this.open;
         (this.container ?? this.#root).append(panel);
         this.#panel = panel;
