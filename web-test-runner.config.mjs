@@ -61,6 +61,11 @@ export default {
           '--disable-background-networking',
           '--disable-component-update',
           '--disable-sync',
+          // Two test pages run at once and only one can be in front: keep the other's timers and frames
+          // running, or anything waiting on a frame (rendering, scrolling) stalls until it times out.
+          '--disable-background-timer-throttling',
+          '--disable-renderer-backgrounding',
+          '--disable-backgrounding-occluded-windows',
           `--user-data-dir=${mkdtempSync(join(tmpdir(), 'wtr-chrome-'))}`,
         ],
       },

@@ -46,7 +46,9 @@ function agentSocket(/** @type {number} */ port) {
         done?.(frame);
       }
     });
-    ws.once('open', () => ws.send(JSON.stringify({ type: 'hello', v: 1, auth: { mode: 'agent', token: AGENT_TOKEN } })));
+    ws.once('open', () =>
+      ws.send(JSON.stringify({ type: 'hello', v: 1, auth: { mode: 'agent', token: AGENT_TOKEN } })),
+    );
   });
 }
 

@@ -14,11 +14,3 @@ for (const [name, element] of [
 ] as const) {
   if (!customElements.get(name)) customElements.define(name, element);
 }
-
-declare global {
-  interface HTMLElementTagNameMap {
-    'parlor-panel': ParlorPanel;
-    'parlor-messages': ParlorMessages;
-    'parlor-composer': ParlorComposer;
-  }
-}

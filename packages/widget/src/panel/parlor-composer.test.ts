@@ -90,7 +90,7 @@ describe('<parlor-composer>', () => {
         <parlor-composer></parlor-composer>
       </composer-test-provider>`,
     );
-    const el = provider.querySelector('parlor-composer')!;
+    const el = provider.querySelector<ParlorComposer>('parlor-composer')!;
     await el.updateComplete;
     const textarea = el.shadowRoot!.querySelector('textarea')!;
     return { el, client, server, textarea };

@@ -388,7 +388,8 @@ export class ParlorChat extends HTMLElement {
       .then(() => customElements.whenDefined('parlor-panel'))
       .then(() => {
         if (this.#destroyed || this.#panel) return this.#panel;
-        const panel = document.createElement('parlor-panel');
+        // The panel's elements are internal: not in HTMLElementTagNameMap, so the type comes from its module.
+        const panel = document.createElement('parlor-panel') as ParlorPanel;
         const init: PanelInit = {
           host: this,
           siteId: this.siteId,
