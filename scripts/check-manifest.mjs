@@ -48,7 +48,7 @@ function problems() {
 const found = problems();
 if (found.length > 0) {
   console.error(`custom-elements.json does not document <parlor-chat> completely:\n  - ${found.join('\n  - ')}`);
-  if (!found[0].startsWith('cannot read'))
+  if (!found[0]?.startsWith('cannot read'))
     console.error('Document them with @attr / @fires / @cssprop / @csspart / @slot on the ParlorChat class.');
   process.exit(1);
 }

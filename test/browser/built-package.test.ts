@@ -1,13 +1,20 @@
 // Smoke tests of what we publish: they load the built files in dist/, not the TypeScript source.
 // `pnpm test` builds first; run `pnpm build` before running this file alone.
-import { expect, fixture, html, waitUntil } from '@open-wc/testing';
+import { expect, waitUntil } from '@open-wc/testing';
 
 describe('built @parlor/widget', () => {
   it('mounts <parlor-chat> from dist/define.js and renders into its shadow root', async () => {
     await import('../../packages/widget/dist/define.js');
-    const el = await fixture(html`<parlor-chat site-id="demo"></parlor-chat>`);
-    expect(el.shadowRoot, 'shadow root').to.exist;
-    expect(el.shadowRoot!.querySelector('button[part="launcher"]'), 'launcher').to.exist;
+    // The launcher is drawn synchronously: no frame to wait for.
+    const el = document.createElement('parlor-chat');
+    el.setAttribute('site-id', 'demo');
+    document.body.append(el);
+    try {
+      expect(el.shadowRoot, 'shadow root').to.exist;
+      expect(el.shadowRoot!.querySelector('button[part="launcher"]'), 'launcher').to.exist;
+    } finally {
+      el.remove();
+    }
   });
 });
 

@@ -473,6 +473,7 @@ export class ParlorComposer extends LitElement {
               : nothing
           }
           <textarea
+            dir="auto"
             part="input"
             rows="1"
             enterkeyhint="send"

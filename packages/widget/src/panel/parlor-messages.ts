@@ -649,7 +649,7 @@ export class ParlorMessages extends LitElement {
     const name = state?.site?.name ?? this.#strings.botLabel;
     return html`<div class="group bot">
       <div class="meta"><span class="author" part="author">${name}</span></div>
-      <div class="row"><div class="bubble" part="greeting">${this.#renderText(greeting)}</div></div>
+      <div class="row"><div class="bubble" part="greeting" dir="auto">${this.#renderText(greeting)}</div></div>
     </div>`;
   }
 
@@ -663,7 +663,7 @@ export class ParlorMessages extends LitElement {
         (row) => row.item.id,
         (row, index) =>
           html`<div class="row">
-            <div class="bubble" part="message message-${role}">${this.#renderBody(row)}</div>
+            <div class="bubble" part="message message-${role}" dir="auto">${this.#renderBody(row)}</div>
             ${role === 'visitor' ? this.#renderStatus(row.item, index === last, state) : nothing}
           </div>`,
       )}

@@ -1,0 +1,633 @@
+#!/usr/bin/env node
+// `pnpm bench:widget`: what the CDN widget costs a page, in real Chromium with the CPU slowed down.
+//
+// The same article page is loaded without Parlor and with the one-tag CDN install, each run in a fresh
+// browser context (empty cache and storage), alternating, and the medians are compared. The reference
+// server runs in this process (from examples/server/dist) and serves the CDN folder at /cdn/; the pages
+// come from a second tiny server on another port, so the widget is cross-origin as on a real site.
+// Run after `pnpm build` (the root script builds what it needs). Options: --runs N (default 5),
+// --throttle N (CPU slowdown, default 4), --settle MS (quiet time before "interaction", default 2000).
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+
+const root = new URL('..', import.meta.url);
+const CDN_DIR = new URL('packages/widget/dist/cdn/', root);
+const SITE_ID = 'bench';
+const OPEN_TIMEOUT_MS = 10_000;
+
+const { values: options } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '5' },
+    throttle: { type: 'string', default: '4' },
+    settle: { type: 'string', default: '2000' },
+  },
+});
+const RUNS = Math.max(1, Number.parseInt(options.runs, 10) || 5);
+const THROTTLE = Math.max(1, Number(options.throttle) || 4);
+const SETTLE_MS = Math.max(0, Number(options.settle) || 0);
+
+// The browser driver is a devDependency of the example server: resolve it from there.
+const { chromium } = createRequire(new URL('examples/server/package.json', root))('playwright-core');
+
+// ——— Servers ———
+
+/** The reference server, in process, with one site that allows the page origin and its own. */
+async function startParlorServer(/** @type {string} */ pageOrigin) {
+  const base = new URL('examples/server/dist/', root);
+  const [server, storageModule, config, protocol] = await Promise.all([
+    import(new URL('server.js', base).href),
+    import(new URL('storage/sqlite-storage.js', base).href),
+    import(new URL('config.js', base).href),
+    import(new URL('packages/core/dist/protocol/index.js', root).href),
+  ]);
+  const dataDir = mkdtempSync(join(tmpdir(), 'parlor-bench-widget-'));
+  // The server's origin is only known once it listens; pick the port first so the site can allow it.
+  const port = await freePort();
+  const sites = config.parseSitesFile({
+    sites: [
+      {
+        id: SITE_ID,
+        name: 'Widget benchmark',
+        secrets: [{ kid: 'k1', secret: 'bench-widget-secret-0123456789-abcdefgh' }],
+        allowedOrigins: [pageOrigin, `http://127.0.0.1:${port}`],
+        auth: { allow: ['anonymous'] },
+      },
+    ],
+    agents: [],
+  });
+  const storage = storageModule.createSqliteStorage({ file: join(dataDir, 'parlor.db') });
+  await storage.migrate();
+  const instance = await server.startServer({
+    config: {
+      port,
+      host: '127.0.0.1',
+      dataDir,
+      publicUrl: null,
+      sites: sites.sites,
+      agents: sites.agents,
+      limits: { ...protocol.DEFAULT_LIMITS, attachmentTypes: [...protocol.DEFAULT_LIMITS.attachmentTypes] },
+      maxConnectionsPerIp: 10_000,
+      helloTimeoutMs: 10_000,
+      trustProxy: false,
+      logLevel: 'silent',
+    },
+    storage,
+  });
+  return {
+    origin: `http://127.0.0.1:${instance.port}`,
+    async close() {
+      await instance.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A port nobody listens on, for a server that must know its own origin before it starts. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+const PARAGRAPHS = [
+  'The harbour town wakes early. Before the first ferry leaves, the bakeries on the quay have already sold their first trays, and the fishing boats that went out at four are coming back in a loose line, gulls circling over the ones that did well.',
+  'Most visitors arrive on the ten o’clock boat and leave on the five o’clock one, which gives them the hours in between for the old lighthouse, the covered market and, if the weather holds, the cliff path that runs north along the bay.',
+  'The market is worth slowing down for. The stalls at the back sell what the island grows — small sweet tomatoes, three kinds of honey, a hard sheep’s cheese that keeps for months — and the sellers will happily let you taste before you buy.',
+  'The cliff path is steeper than the map suggests. Take water, wear proper shoes and leave more time than you think you need: the views at the second headland are the reason people come back, and it would be a shame to rush them.',
+  'In the evening the town empties out and the harbour belongs to the people who live here. The restaurants along the water put their tables out, the light goes golden and then pink, and nobody is in any hurry to go home.',
+];
+
+/** The article page; `script` is the only difference between the two variants. */
+function articlePage(/** @type {string} */ title, /** @type {string} */ script) {
+  const body = Array.from({ length: 4 }, (_, i) =>
+    [`<h2>Part ${i + 1}</h2>`, ...PARAGRAPHS.map((p) => `<p>${p}</p>`)].join('\n'),
+  ).join('\n');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title>
+<style>
+  body { font: 18px/1.6 Georgia, serif; margin: 0; color: #222; background: #fdfcf9; }
+  header, footer { background: #1d3557; color: #fff; padding: 16px 24px; font-family: system-ui, sans-serif; }
+  nav a { color: #fff; margin-right: 16px; }
+  main { max-width: 680px; margin: 0 auto; padding: 24px; }
+</style>
+</head>
+<body>
+<header><nav><a href="#">Home</a><a href="#">Travel</a><a href="#">Food</a><a href="#">About</a></nav></header>
+<main>
+<article>
+<h1>A day on the island</h1>
+<p><em>Four hours between ferries, and how to spend them.</em></p>
+${body}
+</article>
+</main>
+<footer>© The Travel Pages</footer>
+${script}
+</body>
+</html>
+`;
+}
+
+/** Serves the two article pages: `/` without Parlor, `/with-parlor` with the one-tag CDN install. */
+async function startPageServer() {
+  /** @type {string} */
+  let parlorOrigin = '';
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const script =
+      path === '/with-parlor'
+        ? `<script src="${parlorOrigin}/cdn/parlor.js" data-site-id="${SITE_ID}" data-server="${parlorOrigin}" async></script>`
+        : '';
+    if (path === '/favicon.ico') {
+      res.writeHead(204).end(); // no icon, and no 404 in the console
+      return;
+    }
+    if (path !== '/' && path !== '/with-parlor') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
+      return;
+    }
+    res
+      .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
+      .end(articlePage('A day on the island', script));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    setParlorOrigin: (/** @type {string} */ origin) => (parlorOrigin = origin),
+    close: () => new Promise((resolve) => server.close(() => resolve(undefined))),
+  };
+}
+
+// ——— In-page instrumentation ———
+
+// Installed before any page script: collects long tasks, layout shifts, and when the launcher is first
+// laid out (checked on each animation frame once <parlor-chat> is in the document, so the page without
+// Parlor runs no polling at all).
+function instrument() {
+  /** @type {any} */
+  const bench = { longTasks: [], shifts: [], launcherAt: null, launcherShown: null };
+  // Awaited by the harness in one call, so no polling from outside adds work to the page.
+  bench.launcherShown = new Promise((resolve) => (bench.showLauncher = resolve));
+  /** @type {any} */ (window).__bench = bench;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) bench.longTasks.push(entry.duration);
+  }).observe({ type: 'longtask', buffered: true });
+  new PerformanceObserver((list) => {
+    for (const entry of /** @type {any[]} */ (list.getEntries()))
+      if (!entry.hadRecentInput) bench.shifts.push(entry.value);
+  }).observe({ type: 'layout-shift', buffered: true });
+  const launcher = () => document.querySelector('parlor-chat')?.shadowRoot?.querySelector('[part~="launcher"]');
+  const frame = () => {
+    const el = launcher();
+    const box = el?.getBoundingClientRect();
+    if (el && box && box.width > 0 && box.height > 0 && getComputedStyle(el).visibility !== 'hidden')
+      bench.showLauncher((bench.launcherAt = performance.now()));
+    else requestAnimationFrame(frame);
+  };
+  const watch = new MutationObserver(() => {
+    if (!document.querySelector('parlor-chat')) return;
+    watch.disconnect();
+    requestAnimationFrame(frame);
+  });
+  watch.observe(document, { childList: true, subtree: true });
+}
+
+/**
+ * Resolves when the composer's textarea exists and has focus: `parlor-chat` → `parlor-panel` →
+ * `parlor-composer` → textarea, each through its shadow root. Times out with the stage it reached.
+ */
+function waitComposerFocused(/** @type {number} */ timeoutMs) {
+  return new Promise((resolve) => {
+    const deadline = performance.now() + timeoutMs;
+    const check = () => {
+      const panel = document.querySelector('parlor-chat')?.shadowRoot?.querySelector('parlor-panel');
+      const composer = panel?.shadowRoot?.querySelector('parlor-composer');
+      const textarea = composer?.shadowRoot?.querySelector('textarea');
+      if (textarea?.matches(':focus')) return { at: performance.now() };
+      if (performance.now() < deadline) return undefined;
+      const stage = !customElements.get('parlor-panel')
+        ? '<parlor-panel> was never defined (the panel chunk did not register it)'
+        : !panel
+          ? 'no <parlor-panel> in the launcher’s shadow root'
+          : !composer
+            ? 'no <parlor-composer> in the panel’s shadow root'
+            : !textarea
+              ? 'no textarea in the composer’s shadow root'
+              : 'the composer’s textarea never got focus';
+      return { error: `${stage} after ${timeoutMs / 1000} s` };
+    };
+    const done = (/** @type {any} */ result) => {
+      document.removeEventListener('focusin', onFocus, true);
+      resolve({ ...result, clickAt: /** @type {any} */ (window).__bench.clickAt });
+    };
+    const onFocus = () => {
+      const result = check();
+      if (result?.at !== undefined) done(result);
+    };
+    // focusin is composed, so focus moving anywhere inside the shadow trees reaches the document.
+    document.addEventListener('focusin', onFocus, true);
+    const frame = () => {
+      const result = check();
+      if (result) done(result);
+      else requestAnimationFrame(frame);
+    };
+    frame();
+  });
+}
+
+// ——— One run ———
+
+/** @param {Record<string, number>} metrics @param {string} name */
+const metric = (metrics, name) => metrics[name] ?? NaN;
+
+async function readMetrics(/** @type {any} */ cdp) {
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  return Object.fromEntries(metrics.map((/** @type {{ name: string, value: number }} */ m) => [m.name, m.value]));
+}
+
+/** Heap in use after a full collection, so garbage waiting to be swept does not count. */
+async function heapAfterGc(/** @type {any} */ cdp) {
+  await cdp.send('HeapProfiler.collectGarbage');
+  return metric(await readMetrics(cdp), 'JSHeapUsedSize');
+}
+
+/** A page in a fresh context (empty cache and storage) with the CPU slowed and the metrics on. */
+async function openPage(/** @type {any} */ browser) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await context.addInitScript(instrument);
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: THROTTLE });
+  await cdp.send('Performance.enable');
+  await cdp.send('Network.enable');
+  /** @type {{ sockets: string[], scripts: { url: string, bytes: number }[], errors: string[] }} */
+  const seen = { sockets: [], scripts: [], errors: [] };
+  // Errors the page reports explain an open that never becomes interactive.
+  page.on('pageerror', (/** @type {Error} */ error) => seen.errors.push(firstLine(error)));
+  page.on('console', (/** @type {any} */ message) => {
+    if (message.type() === 'error') seen.errors.push(firstLine(message.text()));
+  });
+  /** @type {Map<string, string>} */
+  const scriptRequests = new Map();
+  cdp.on('Network.webSocketCreated', (/** @type {{ url: string }} */ e) => seen.sockets.push(e.url));
+  cdp.on('Network.requestWillBeSent', (/** @type {any} */ e) => {
+    if (e.type === 'Script') scriptRequests.set(e.requestId, e.request.url);
+  });
+  cdp.on('Network.loadingFinished', (/** @type {any} */ e) => {
+    const url = scriptRequests.get(e.requestId);
+    if (url) seen.scripts.push({ url, bytes: e.encodedDataLength });
+  });
+  return { context, page, cdp, seen };
+}
+
+/**
+ * Loads a page and waits until it is quiet: load event, launcher (if any), then `SETTLE_MS`. Resolves
+ * with why the launcher never appeared (within 10 s), or undefined.
+ */
+async function loadAndSettle(
+  /** @type {any} */ page,
+  /** @type {string} */ url,
+  /** @type {boolean} */ withParlor,
+  /** @type {{ errors: string[] }} */ seen,
+) {
+  const errorsBefore = seen.errors.length;
+  await page.goto(url, { waitUntil: 'load' });
+  let problem;
+  if (withParlor) {
+    const shown = await page.evaluate(
+      (/** @type {number} */ timeout) =>
+        Promise.race([
+          /** @type {any} */ (window).__bench.launcherShown.then(() => true),
+          new Promise((resolve) => setTimeout(() => resolve(false), timeout)),
+        ]),
+      10_000,
+    );
+    if (!shown) {
+      problem = await page.evaluate(() => {
+        const chat = document.querySelector('parlor-chat');
+        if (!chat)
+          return `no <parlor-chat> on the page (window.Parlor: ${typeof (/** @type {any} */ (window).Parlor)})`;
+        if (!customElements.get('parlor-chat')) return '<parlor-chat> was never defined';
+        if (!chat.shadowRoot?.querySelector('[part~="launcher"]')) return 'no launcher in the shadow root';
+        return 'the launcher has no box or is hidden';
+      });
+      const error = seen.errors[errorsBefore];
+      if (error) problem += `; the page reported: ${error.slice(0, 160)}`;
+    }
+  }
+  await page.waitForTimeout(SETTLE_MS);
+  return problem;
+}
+
+/** Everything measured up to the moment a visitor would interact. */
+async function beforeInteraction(/** @type {any} */ page, /** @type {any} */ cdp, /** @type {any} */ seen) {
+  const metrics = await readMetrics(cdp);
+  const inPage = await page.evaluate(async () => {
+    const bench = /** @type {any} */ (window).__bench;
+    const nav = /** @type {PerformanceNavigationTiming} */ (performance.getEntriesByType('navigation')[0]);
+    const fcp = performance.getEntriesByName('first-contentful-paint')[0];
+    return {
+      launcherAt: bench.launcherAt,
+      longTasks: bench.longTasks.length,
+      blocking: bench.longTasks.reduce(
+        (/** @type {number} */ s, /** @type {number} */ d) => s + Math.max(0, d - 50),
+        0,
+      ),
+      cls: bench.shifts.reduce((/** @type {number} */ s, /** @type {number} */ v) => s + v, 0),
+      load: nav.loadEventEnd,
+      fcp: fcp ? fcp.startTime : NaN,
+      databases: (await indexedDB.databases()).map((db) => db.name ?? ''),
+    };
+  });
+  return {
+    ...inPage,
+    scriptMs: metric(metrics, 'ScriptDuration') * 1000,
+    // The harness's own CDP commands run on the main thread too: not the page's work.
+    taskMs: (metric(metrics, 'TaskDuration') - metric(metrics, 'DevToolsCommandDuration')) * 1000,
+    heap: await heapAfterGc(cdp),
+    sockets: [...seen.sockets],
+    scripts: [...seen.scripts],
+  };
+}
+
+/** Clicks the launcher as a visitor would and times click → composer focused (at most 10 s). */
+async function openToInteractive(/** @type {any} */ page, /** @type {{ errors: string[] }} */ seen) {
+  const errorsBefore = seen.errors.length;
+  const withPageError = (/** @type {string} */ reason) => {
+    const error = seen.errors[errorsBefore];
+    return error ? `${reason}; the page reported: ${error.slice(0, 160)}` : reason;
+  };
+  await page.evaluate(() => {
+    // Timed from the press: pointerdown is composed, so the launcher's reaches the window.
+    addEventListener(
+      'pointerdown',
+      () => {
+        const bench = /** @type {any} */ (window).__bench;
+        bench.clickAt ??= performance.now();
+      },
+      { capture: true, once: true },
+    );
+  });
+  try {
+    await page.locator('parlor-chat').locator('[part~="launcher"]').click({ timeout: OPEN_TIMEOUT_MS });
+  } catch (error) {
+    return { error: withPageError(`the launcher could not be clicked (${firstLine(error)})`) };
+  }
+  const result = await page.evaluate(waitComposerFocused, OPEN_TIMEOUT_MS);
+  if (result.error) return { error: withPageError(result.error) };
+  return { ms: result.at - result.clickAt };
+}
+
+const firstLine = (/** @type {unknown} */ error) =>
+  String(error instanceof Error ? error.message : error).split('\n')[0] ?? '';
+
+async function runBaseline(/** @type {any} */ browser, /** @type {string} */ url) {
+  const { context, page, cdp, seen } = await openPage(browser);
+  try {
+    await loadAndSettle(page, url, false, seen);
+    return await beforeInteraction(page, cdp, seen);
+  } finally {
+    await context.close();
+  }
+}
+
+async function runWithParlor(/** @type {any} */ browser, /** @type {string} */ url) {
+  const { context, page, cdp, seen } = await openPage(browser);
+  try {
+    const missing = await loadAndSettle(page, url, true, seen);
+    if (missing) return { launcherError: missing };
+    const before = await beforeInteraction(page, cdp, seen);
+    const firstOpen = await openToInteractive(page, seen);
+    const heapAfterOpen = firstOpen.error ? NaN : await heapAfterGc(cdp);
+    // Second visit, same context: the HTTP cache keeps the chunks; storage is cleared, so the widget
+    // neither reopens by itself nor preloads the panel as for a returning visitor.
+    /** @type {{ ms?: number, error?: string }} */
+    let cachedOpen = { error: 'skipped: the first open failed' };
+    if (!firstOpen.error) {
+      await cdp.send('Storage.clearDataForOrigin', {
+        origin: new URL(url).origin,
+        storageTypes: 'local_storage,indexeddb,websql,service_workers,cache_storage',
+      });
+      await page.evaluate(() => sessionStorage.clear());
+      const gone = await loadAndSettle(page, url, true, seen);
+      cachedOpen = gone ? { error: `the launcher never appeared: ${gone}` } : await openToInteractive(page, seen);
+    }
+    return { ...before, firstOpen, cachedOpen, heapAfterOpen };
+  } finally {
+    await context.close();
+  }
+}
+
+// ——— Report ———
+
+const median = (/** @type {number[]} */ values) => {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const mid = sorted.length >> 1;
+  const at = (/** @type {number} */ i) => sorted[i] ?? NaN;
+  return sorted.length % 2 ? at(mid) : (at(mid - 1) + at(mid)) / 2;
+};
+
+const ms = (/** @type {number} */ v) => (Number.isFinite(v) ? `${v.toFixed(0)} ms` : 'n/a');
+const kb = (/** @type {number} */ v) => (Number.isFinite(v) ? `${(v / 1024).toFixed(2)} KB` : 'n/a');
+const mb = (/** @type {number} */ v) => (Number.isFinite(v) ? `${(v / 1024 / 1024).toFixed(2)} MB` : 'n/a');
+const count = (/** @type {number} */ v) => (Number.isFinite(v) ? String(v) : 'n/a');
+const shift = (/** @type {number} */ v) => (Number.isFinite(v) ? v.toFixed(4) : 'n/a');
+
+/** Prints a markdown table with aligned columns. */
+function table(/** @type {string[]} */ head, /** @type {string[][]} */ rows) {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (/** @type {string[]} */ cells) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  return [line(head), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...rows.map(line)].join('\n');
+}
+
+function cdnFiles() {
+  return readdirSync(CDN_DIR)
+    .filter((f) => f.endsWith('.js'))
+    .sort((a, b) => (a === 'parlor.js' ? -1 : b === 'parlor.js' ? 1 : a.localeCompare(b)))
+    .map((file) => {
+      const code = readFileSync(new URL(file, CDN_DIR));
+      return { file, raw: code.length, gzip: gzipSync(code, { level: 9 }).length };
+    });
+}
+
+/** Median of the successful open timings, or `n/a (reason)` when none succeeded. */
+function openCell(/** @type {{ ms?: number, error?: string }[]} */ results) {
+  const ok = results.filter((r) => r.error === undefined).map((r) => /** @type {number} */ (r.ms));
+  if (ok.length === 0) return `n/a (${results[0]?.error ?? 'not run'})`;
+  const spread = ok.length > 1 ? ` (${Math.min(...ok).toFixed(0)}–${Math.max(...ok).toFixed(0)})` : '';
+  const partial =
+    ok.length < results.length ? `, ${ok.length}/${results.length} runs: ${results.find((r) => r.error)?.error}` : '';
+  return `${ms(median(ok))}${spread}${partial}`;
+}
+
+function report(
+  /** @type {string} */ version,
+  /** @type {any[]} */ base,
+  /** @type {any[]} */ withP,
+  /** @type {string} */ parlorOrigin,
+) {
+  const m = (/** @type {any[]} */ runs, /** @type {string} */ key) => median(runs.map((r) => r[key]));
+  // Timings carry their spread (min–max over the runs), so the noise is visible beside the median.
+  const cell = (/** @type {any[]} */ runs, /** @type {string} */ key, /** @type {(v: number) => string} */ fmt) => {
+    const values = runs.map((r) => r[key]).filter((v) => Number.isFinite(v));
+    if (fmt !== ms || values.length < 2) return fmt(median(values));
+    return `${fmt(median(values))} (${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)})`;
+  };
+  const added = (/** @type {string} */ key, /** @type {(v: number) => string} */ fmt) => {
+    const a = m(base, key);
+    const b = m(withP, key);
+    // A ratio over a near-zero baseline (no script on the plain page) says nothing: leave it out.
+    const ratio = a > 0 && Number.isFinite(b) && a >= Math.abs(b) / 10 ? `×${(b / a).toFixed(2)}` : '—';
+    return [
+      cell(base, key, fmt),
+      cell(withP, key, fmt),
+      Number.isFinite(a) && Number.isFinite(b) ? fmt(b - a) : 'n/a',
+      ratio,
+    ];
+  };
+  const anySockets = withP.filter((r) => r.sockets.length > 0).length;
+  const anyDatabases = withP.filter((r) => r.databases.length > 0).length;
+  const parlorScripts = withP.map((r) =>
+    r.scripts.filter((/** @type {{ url: string }} */ s) => s.url.startsWith(parlorOrigin)),
+  );
+  const scriptNames = [
+    ...new Set(
+      parlorScripts.flat().map((/** @type {{ url: string }} */ s) => new URL(s.url).pathname.split('/').pop()),
+    ),
+  ];
+  const rows = [
+    ['first contentful paint', ...added('fcp', ms)],
+    ['load event end', ...added('load', ms)],
+    ['launcher visible (from navigation start)', '—', cell(withP, 'launcherAt', ms), '—', '—'],
+    ['long tasks, count', ...added('longTasks', count)],
+    ['total blocking time (Σ long task − 50 ms)', ...added('blocking', ms)],
+    ['cumulative layout shift (no recent input)', ...added('cls', shift)],
+    ['script time before interaction (CDP ScriptDuration)', ...added('scriptMs', ms)],
+    ['main-thread task time before interaction (CDP TaskDuration − DevToolsCommandDuration)', ...added('taskMs', ms)],
+    ['JS heap before interaction, after GC', ...added('heap', mb)],
+    [
+      'Parlor scripts fetched before interaction',
+      '—',
+      `${scriptNames.join(', ') || 'none'} (${kb(median(parlorScripts.map((s) => s.reduce((/** @type {number} */ sum, /** @type {{ bytes: number }} */ x) => sum + x.bytes, 0))))} on the wire)`,
+      '—',
+      '—',
+    ],
+    [
+      'WebSockets opened before interaction',
+      '0',
+      `${anySockets === 0 ? 0 : `opened in ${anySockets}/${withP.length} runs`}`,
+      '—',
+      '—',
+    ],
+    [
+      'IndexedDB databases before interaction',
+      'none',
+      anyDatabases === 0
+        ? 'none'
+        : `present in ${anyDatabases}/${withP.length} runs: ${withP.find((r) => r.databases.length > 0).databases.join(', ')}`,
+      '—',
+      '—',
+    ],
+    ['open → composer focused, first open (chunk not cached)', '—', openCell(withP.map((r) => r.firstOpen)), '—', '—'],
+    ['open → composer focused, next page load (chunk cached)', '—', openCell(withP.map((r) => r.cachedOpen)), '—', '—'],
+    ['JS heap after first open, after GC', '—', mb(m(withP, 'heapAfterOpen')), '—', '—'],
+  ];
+  const files = cdnFiles();
+  const total = files.reduce((s, f) => ({ raw: s.raw + f.raw, gzip: s.gzip + f.gzip }), { raw: 0, gzip: 0 });
+  console.log(`\n## Widget benchmark\n`);
+  console.log(
+    `${version}, CPU throttled ×${THROTTLE} (CDP Emulation.setCPUThrottlingRate), runs: ${base.length} without Parlor, ${withP.length} with; medians.`,
+  );
+  console.log(
+    `"Before interaction" = from navigation start to load + launcher visible + ${SETTLE_MS} ms quiet. Timings: median (min–max).\n`,
+  );
+  console.log(table(['measure', 'without Parlor', 'with Parlor', 'added', 'ratio'], rows));
+  console.log(`\nCDN files (packages/widget/dist/cdn, gzip level 9):\n`);
+  console.log(
+    table(
+      ['file', 'raw', 'gzip'],
+      [...files.map((f) => [f.file, kb(f.raw), kb(f.gzip)]), ['**everything**', kb(total.raw), kb(total.gzip)]],
+    ),
+  );
+  const failures = [anySockets && 'a WebSocket was opened', anyDatabases && 'an IndexedDB database was created'].filter(
+    Boolean,
+  );
+  if (failures.length > 0) {
+    console.error(`\nA first-time visitor must get neither before interacting: ${failures.join(' and ')}.`);
+    process.exitCode = 1;
+  }
+}
+
+// ——— Main ———
+
+const pages = await startPageServer();
+const parlor = await startParlorServer(pages.origin);
+pages.setParlorOrigin(parlor.origin);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+  ],
+});
+try {
+  const version = `Chromium ${browser.version()}`;
+  console.log(`${version}; CPU ×${THROTTLE}; ${RUNS} runs per variant (plus one warm-up pair, not counted).`);
+  const baseUrl = `${pages.origin}/`;
+  const withUrl = `${pages.origin}/with-parlor`;
+  await runBaseline(browser, baseUrl);
+  await runWithParlor(browser, withUrl);
+  /** @type {any[]} */
+  const base = [];
+  /** @type {any[]} */
+  const withP = [];
+  /** @type {string[]} */
+  const noLauncher = [];
+  for (let i = 0; i < RUNS; i++) {
+    // Alternate the variants so drift on a shared machine hits both alike.
+    base.push(await runBaseline(browser, baseUrl));
+    const last = await runWithParlor(browser, withUrl);
+    if (last.launcherError) {
+      // Nothing of the widget ran: the run says nothing about its cost, so it is left out of the medians.
+      noLauncher.push(last.launcherError);
+      console.log(`run ${i + 1}/${RUNS}: the launcher never appeared (${last.launcherError}); left out`);
+      continue;
+    }
+    withP.push(last);
+    console.log(
+      `run ${i + 1}/${RUNS}: launcher ${ms(last.launcherAt)}, open ${last.firstOpen.error ? 'n/a' : ms(last.firstOpen.ms)} / cached ${last.cachedOpen.error ? 'n/a' : ms(last.cachedOpen.ms)}`,
+    );
+  }
+  if (withP.length === 0) {
+    console.error(`\nThe launcher never appeared in any run: ${noLauncher[0]}. Is packages/widget/dist/cdn built?`);
+    process.exitCode = 1;
+  } else {
+    report(version, base, withP, parlor.origin);
+    if (noLauncher.length > 0)
+      console.log(`\n${noLauncher.length} of ${RUNS} runs left out, the launcher never appeared: ${noLauncher[0]}`);
+  }
+} finally {
+  await browser.close();
+  await parlor.close();
+  await pages.close();
+}
