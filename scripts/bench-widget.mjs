@@ -9,11 +9,11 @@
 // --throttle N (CPU slowdown, default 4), --settle MS (quiet time before "interaction", default 2000).
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
+import { launchChromium } from './launch-chromium.mjs';
 
 const root = new URL('..', import.meta.url);
 const CDN_DIR = new URL('packages/widget/dist/cdn/', root);
@@ -32,7 +32,6 @@ const THROTTLE = Math.max(1, Number(options.throttle) || 4);
 const SETTLE_MS = Math.max(0, Number(options.settle) || 0);
 
 // The browser driver is a devDependency of the example server: resolve it from there.
-const { chromium } = createRequire(new URL('examples/server/package.json', root))('playwright-core');
 
 // ——— Servers ———
 
@@ -579,17 +578,7 @@ function report(
 const pages = await startPageServer();
 const parlor = await startParlorServer(pages.origin);
 pages.setParlorOrigin(parlor.origin);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
-});
+const browser = await launchChromium();
 try {
   const version = `Chromium ${browser.version()}`;
   console.log(`${version}; CPU ×${THROTTLE}; ${RUNS} runs per variant (plus one warm-up pair, not counted).`);

@@ -2,12 +2,11 @@
 // eye: `pnpm screenshots` (after `pnpm build`) writes docs/screenshots/*.png.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { launchChromium } from './launch-chromium.mjs';
 
 const root = new URL('..', import.meta.url);
-const { chromium } = createRequire(new URL('examples/server/package.json', root))('playwright-core');
 const port = 8790 + Math.floor(Math.random() * 100);
 const dataDir = mkdtempSync(join(tmpdir(), 'parlor-shots-'));
 const server = spawn(process.execPath, ['dist/main.js'], {
@@ -25,17 +24,7 @@ for (let i = 0; ; i++) {
   await new Promise((r) => setTimeout(r, 100));
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
-});
+const browser = await launchChromium();
 const shots = [
   { name: 'light', attrs: {}, viewport: { width: 1280, height: 800 } },
   { name: 'dark', attrs: { theme: 'dark' }, viewport: { width: 1280, height: 800 } },

@@ -269,11 +269,11 @@ describe('linkify', () => {
     for (const [what, input] of Object.entries(adversarial)) {
       // Timings on a shared machine are noise; their ratio in one run is not. Ten times the input takes about
       // ten times as long when the scan is linear, a hundred times when it is quadratic.
-      it(`tokenizes 100,000 characters of ${what} in linear time (10× the input, < 30× the time)`, () => {
+      it(`tokenizes 100,000 characters of ${what} in linear time (10× the input, < 50× the time; quadratic would be 100×)`, () => {
         const small = smaller[what] ?? '';
         linkify(small); // warm up, so the measure is the scan and not the compile
         const ratio = fastest(input) / fastest(small);
-        expect(ratio, `ratio ${ratio.toFixed(1)}`).to.be.below(30);
+        expect(ratio, `ratio ${ratio.toFixed(1)}`).to.be.below(50);
         expect(joined(linkify(input))).to.equal(input);
       });
     }

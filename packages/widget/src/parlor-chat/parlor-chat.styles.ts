@@ -1,3 +1,16 @@
+// The dark theme's tokens, used by `theme="dark"` and by `theme="auto"` on a dark system.
+const dark = /* css */ `
+--parlor-accent: #a5a5ff;
+--parlor-on-accent: #101014;
+--parlor-surface: #1b1b1f;
+--parlor-surface-alt: #2b2b33;
+--parlor-text: #f2f2f5;
+--parlor-muted: #b9b9c4;
+--parlor-border: #4a4a56;
+--parlor-danger: #ffb4ab;
+color-scheme: dark;
+`;
+
 /**
  * The launcher's shadow styles and the theme tokens, as plain CSS text: the eager element must not pull in Lit.
  *
@@ -39,29 +52,9 @@ export const shellCss = /* css */ `
 }
 :host([hidden]) { display: none; }
 :host([position='left']) { inset-inline-end: auto; inset-inline-start: var(--parlor-offset-x); }
-:host([theme='dark']) {
-  --parlor-accent: #a5a5ff;
-  --parlor-on-accent: #101014;
-  --parlor-surface: #1b1b1f;
-  --parlor-surface-alt: #2b2b33;
-  --parlor-text: #f2f2f5;
-  --parlor-muted: #b9b9c4;
-  --parlor-border: #4a4a56;
-  --parlor-danger: #ffb4ab;
-  color-scheme: dark;
-}
+:host([theme='dark']) {${dark}}
 @media (prefers-color-scheme: dark) {
-  :host([theme='auto']) {
-    --parlor-accent: #a5a5ff;
-    --parlor-on-accent: #101014;
-    --parlor-surface: #1b1b1f;
-    --parlor-surface-alt: #2b2b33;
-    --parlor-text: #f2f2f5;
-    --parlor-muted: #b9b9c4;
-    --parlor-border: #4a4a56;
-    --parlor-danger: #ffb4ab;
-    color-scheme: dark;
-  }
+  :host([theme='auto']) {${dark}}
 }
 [part~='launcher'] {
   position: relative;
