@@ -85,6 +85,8 @@ export function parlorServerPlugin() {
           allowedOrigins: options.origins,
           auth: { allow: options.allow ?? ['anonymous', 'identified', 'jwt'] },
           ...(options.greeting ? { greeting: options.greeting } : {}),
+          ...(options.awayMessage ? { awayMessage: options.awayMessage } : {}),
+          ...(options.businessHours ? { businessHours: options.businessHours } : {}),
           analytics: true,
         },
       ],
@@ -181,6 +183,13 @@ export function parlorServerPlugin() {
           else if (p.action === 'read') agent.send({ type: 'read', conversation: p.conversation, seq: p.seq });
           else throw new Error(`unknown agent action ${p.action}`);
           return true;
+        }
+        case 'parlor-server-event-counts': {
+          // Today's analytics counts by event name, as the stats endpoint reports them.
+          const i = get();
+          const today = new Date().toISOString().slice(0, 10);
+          const rows = await i.server.hub.storage.dailyCounts(i.options.siteId ?? 'test', today, 1);
+          return Object.fromEntries(rows.map((/** @type {any} */ r) => [r.name, r.count]));
         }
         case 'parlor-server-bench-report':
           // Benchmarks print their table from Node, so it reads cleanly in the terminal and in CI logs.

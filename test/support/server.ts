@@ -23,7 +23,15 @@ export interface StoredMessage {
  * origin: give each its own `siteId` when it uses storage, so their IndexedDB databases never meet.
  */
 export function startServer(
-  options: { siteId?: string; allow?: string[]; greeting?: string; limits?: Record<string, unknown> } = {},
+  options: {
+    siteId?: string;
+    allow?: string[];
+    greeting?: string;
+    limits?: Record<string, unknown>;
+    awayMessage?: string;
+    /** e.g. `{ timezone: 'UTC', weekly: {} }`: never open, so the site is always away. */
+    businessHours?: { timezone: string; weekly: Record<string, string[]> };
+  } = {},
 ): Promise<TestServerInfo> {
   return executeServerCommand('parlor-server-start', { origins: [location.origin], ...options });
 }
@@ -89,4 +97,9 @@ export function agentTyping(server: TestServerInfo, conversation: string, on = t
 /** The test agent reads a conversation up to `seq` (the visitor sees "Read"). */
 export function agentRead(server: TestServerInfo, conversation: string, seq: number): Promise<boolean> {
   return executeServerCommand('parlor-server-agent', { id: server.id, action: 'read', conversation, seq });
+}
+
+/** Today's analytics counts for the server's site, by event name (`load`, `open`, `close`, `message_sent`). */
+export function eventCounts(server: TestServerInfo): Promise<Record<string, number>> {
+  return executeServerCommand('parlor-server-event-counts', { id: server.id });
 }

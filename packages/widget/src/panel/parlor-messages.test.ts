@@ -313,12 +313,19 @@ describe('<parlor-messages>', () => {
     window.alert = () => {
       flag.__xss = true;
     };
+    // Where the time went, printed only if the test stalls (what it waited on is then visible).
+    const t0 = performance.now();
+    const stages: string[] = [];
+    const stage = (what: string) => stages.push(`${what} at ${Math.round(performance.now() - t0)} ms`);
+    const watchdog = setTimeout(() => console.log(['stalled after:', ...stages].join('\n')), 55_000);
     try {
       const { server, client } = await setup({
         limits: { maxTextLength: MAX_TEXT, messagesPerSecond: 1000, messageBurst: 1000, framesPerSecond: 1000 },
       });
+      stage('server started');
       const { el } = await mount(client);
       const conversation = await startConversation(client);
+      stage('conversation started');
 
       // Longer texts are refused by the client before they leave, and by the server when an agent sends them.
       const payloads = XSS_PAYLOADS.filter((payload) => payload.length <= MAX_TEXT);
@@ -329,9 +336,16 @@ describe('<parlor-messages>', () => {
       for (let i = 0; i < fromAgent.length; i += 10)
         await Promise.all(fromAgent.slice(i, i + 10).map((payload) => agentSay(server, conversation, payload)));
       // From the visitor: their own messages render exactly as typed, markup and all, before and after the ack.
+      stage('agent payloads stored');
       await Promise.all(payloads.map((payload) => client.send(payload)));
+      stage('visitor payloads queued');
       await waitUntil(() => messages(el).length === 1 + fromAgent.length + payloads.length, 'not all rendered', {
         timeout: 20_000,
+      }).catch((error: unknown) => {
+        const { connection, timeline } = client.getSnapshot();
+        stage(`rendered ${messages(el).length}; ${JSON.stringify(connection)}, ${timeline.pending.length} pending`);
+        console.log(stages.join('\n'));
+        throw error;
       });
       // Give any handler that slipped through a chance to fire (image errors, autofocus, animations).
       await new Promise((resolve) => setTimeout(resolve, 300));
@@ -359,6 +373,7 @@ describe('<parlor-messages>', () => {
         expect(visitorTexts.has(payload), JSON.stringify(payload.slice(0, 60))).to.equal(true);
       expect(flag.__xss).to.equal(undefined);
     } finally {
+      clearTimeout(watchdog);
       window.alert = originalAlert;
     }
   });

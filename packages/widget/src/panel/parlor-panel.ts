@@ -181,7 +181,12 @@ export class ParlorPanel extends LitElement {
 
   protected override updated(changed: PropertyValues<this>): void {
     if (changed.has('open')) {
-      if (this.open) this.chatClient?.connect();
+      // Connect once the panel has painted and taken focus: opening storage and the socket can wait a task.
+      const client = this.chatClient;
+      if (this.open && client)
+        setTimeout(() => {
+          if (this.#chat.client === client) client.connect(); // not if the panel was destroyed meanwhile
+        });
       if (changed.get('open') !== undefined) this.#analytics?.track(this.open ? 'open' : 'close');
     }
     this.#syncActive();

@@ -16,10 +16,14 @@ export const LAUNCHER_LABELS: Readonly<Record<string, string>> = {
 
 /** The label for `locale` (the attribute), else the page's language, else the browser's, else English. */
 export function launcherLabelFor(locale: string | null): string {
-  const candidates = [locale, document.documentElement.lang, ...navigator.languages];
-  for (const tag of candidates) {
-    const label = tag ? LAUNCHER_LABELS[tag.toLowerCase().split(/[-_]/)[0] ?? ''] : undefined;
-    if (label) return label;
+  const labelOf = (tag: string | null | undefined) =>
+    tag ? LAUNCHER_LABELS[tag.toLowerCase().split(/[-_]/)[0] ?? ''] : undefined;
+  // The browser's languages last, and only when needed: the first read of them is a slow call.
+  const label = labelOf(locale) ?? labelOf(document.documentElement.lang);
+  if (label) return label;
+  for (const tag of navigator.languages) {
+    const fromBrowser = labelOf(tag);
+    if (fromBrowser) return fromBrowser;
   }
-  return 'Chat with us';
+  return LAUNCHER_LABELS.en ?? 'Chat with us';
 }

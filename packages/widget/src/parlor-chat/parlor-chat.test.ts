@@ -1,6 +1,7 @@
 import { aTimeout, expect, fixture, oneEvent, waitUntil } from '@open-wc/testing';
 import {
   agentSay,
+  eventCounts,
   serverConnections,
   startServer,
   stopServer,
@@ -214,12 +215,94 @@ describe('<parlor-chat>', () => {
     expect((await storedContext(server, visitor))?.attributes?.name).to.equal('Ada');
   });
 
+  it('outside business hours shows the away message and takes an email for the team', async () => {
+    const away = await startServer({
+      siteId: 'w-shell-away',
+      awayMessage: 'We are closed until Monday.',
+      businessHours: { timezone: 'UTC', weekly: {} },
+    });
+    try {
+      const el = await fixture<ParlorChat>(`<parlor-chat site-id="w-shell-away" server="${away.url}"></parlor-chat>`);
+      mounted.push(el);
+      const form = () => panelOf(el)?.shadowRoot?.querySelector<HTMLFormElement>('form[part="away-form"]');
+      await openPanel(el);
+      await waitUntil(form, 'the welcome says the site is away', { timeout: 5000 });
+      const root = panelOf(el)?.shadowRoot;
+      expect(root?.querySelector('[part="away"]')?.textContent).to.equal('We are closed until Monday.');
+      expect(root?.querySelector('.presence')?.textContent?.trim()).to.equal('We’re away right now');
+      await expect(el).to.be.accessible();
+      const email = form()?.querySelector<HTMLInputElement>('input[type="email"]');
+      if (!email) throw new Error('no email field');
+      email.value = 'later@example.com';
+      form()?.requestSubmit();
+      await waitUntil(() => !form(), 'the form goes once sent');
+      const visitor = el.client?.getSnapshot().visitor?.id ?? '';
+      await waitUntil(
+        async () => (await storedContext(away, visitor))?.attributes?.email === 'later@example.com',
+        'stored',
+        {
+          timeout: 5000,
+        },
+      );
+    } finally {
+      await stopServer(away);
+    }
+  });
+
+  it('counts load, open and close only once the visitor consented to analytics', async () => {
+    const counted = await startServer({ siteId: 'w-shell-analytics' });
+    try {
+      const el = await fixture<ParlorChat>(
+        `<parlor-chat site-id="w-shell-analytics" server="${counted.url}"></parlor-chat>`,
+      );
+      mounted.push(el);
+      await openPanel(el);
+      el.hide();
+      // Until now there was no consent: that load, open and close were never counted.
+      el.setConsent({ context: false, analytics: true });
+      const panel = panelOf(el);
+      el.show();
+      await panel?.updateComplete;
+      el.hide();
+      await panel?.updateComplete;
+      el.destroy(); // flushes what is queued
+      await waitUntil(async () => (await eventCounts(counted)).close === 1, 'the batch arrives', { timeout: 5000 });
+      expect(await eventCounts(counted)).to.deep.equal({ open: 1, close: 1 });
+    } finally {
+      await stopServer(counted);
+    }
+  });
+
+  it('puts the unread count in the page title while the tab is hidden, and takes it out when back', async () => {
+    const el = await mount('title-badge');
+    await openPanel(el);
+    const textarea = textareaOf(el);
+    if (!textarea) throw new Error('no composer');
+    await el.client?.send('Anyone there?');
+    await waitUntil(() => el.client?.getSnapshot().conversation, 'acknowledged', { timeout: 5000 });
+    const conversation = el.client?.getSnapshot().conversation?.id ?? '';
+    document.title = 'Shop';
+    const title = document.title;
+    Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
+    try {
+      document.dispatchEvent(new Event('visibilitychange'));
+      await agentSay(server, conversation, 'Yes, here!');
+      await waitUntil(() => document.title === `(1) ${title}`, 'the title shows the unread count', {
+        timeout: 5000,
+      });
+    } finally {
+      Reflect.deleteProperty(document, 'visibilityState');
+    }
+    document.dispatchEvent(new Event('visibilitychange'));
+    await waitUntil(() => document.title === title, 'the title is restored');
+  });
+
   it('reopens on the next page of the same site (open state survives navigation)', async () => {
     const first = await mount();
     await openPanel(first);
     first.destroy();
     const second = await mount();
-    expect(second.open).to.equal(true);
+    await waitUntil(() => second.open, 'the open state is restored once the page is idle');
     await waitUntil(() => textareaOf(second), 'the panel reopens by itself', { timeout: 5000 });
   });
 

@@ -231,10 +231,18 @@ export class ParlorChat extends HTMLElement {
     }
     this.#destroyed = false;
     this.#renderLabel();
-    const siteId = this.siteId;
-    if (siteId && readStorage('sessionStorage', openKey(siteId))) this.open = true;
-    else if (this.getAttribute('connect') === 'eager' || (siteId && readStorage('localStorage', returningKey(siteId))))
-      this.#whenIdle(() => void this.#ensurePanel());
+    // Web Storage is first read once the page is idle: that first touch costs every visitor a few
+    // milliseconds of main thread, and only returning visitors gain from it.
+    this.#whenIdle(() => {
+      const siteId = this.siteId;
+      if (this.open) return;
+      if (siteId && readStorage('sessionStorage', openKey(siteId))) this.open = true;
+      else if (
+        this.getAttribute('connect') === 'eager' ||
+        (siteId && readStorage('localStorage', returningKey(siteId)))
+      )
+        void this.#ensurePanel();
+    });
     this.#scheduleGreeting();
   }
 
@@ -340,11 +348,14 @@ export class ParlorChat extends HTMLElement {
     this.#launcher.setAttribute('aria-expanded', String(open));
     if (this.siteId) writeStorage('sessionStorage', openKey(this.siteId), open ? '1' : null);
     if (open) {
-      void this.#ensurePanel().then((panel) => {
+      const show = (panel: ParlorPanel | undefined) => {
         if (!panel || !this.open) return;
         panel.open = true;
         void panel.updateComplete.then(() => panel.focusComposer());
-      });
+      };
+      // Loaded already: open in the same task, so an open and a close in a row are both seen.
+      if (this.#panel) show(this.#panel);
+      else void this.#ensurePanel().then(show);
     } else if (this.#panel) {
       this.#panel.open = false;
     }
@@ -353,7 +364,7 @@ export class ParlorChat extends HTMLElement {
 
   #whenIdle(run: () => void): void {
     const idle = window.requestIdleCallback ?? ((fn: () => void) => setTimeout(fn, 1));
-    this.#idle = idle(run, { timeout: 4000 }) as number;
+    this.#idle = idle(run, { timeout: 1000 }) as number;
   }
 
   #scheduleGreeting(): void {
