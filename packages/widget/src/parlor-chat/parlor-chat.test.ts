@@ -9,6 +9,7 @@ import {
   storedMessages,
   type TestServerInfo,
 } from '../../../../test/support/server.js';
+import { setViewport } from '@web/test-runner-commands';
 import '../define.js';
 import type { ParlorPanel } from '../panel/parlor-panel.js';
 import type { ParlorChat } from './parlor-chat.js';
@@ -295,6 +296,35 @@ describe('<parlor-chat>', () => {
     }
     document.dispatchEvent(new Event('visibilitychange'));
     await waitUntil(() => document.title === title, 'the title is restored');
+  });
+
+  it('fills a phone screen, follows the visual viewport, keeps scrolling inside, and closes back to the launcher', async () => {
+    await setViewport({ width: 390, height: 700 });
+    try {
+      const el = await mount();
+      const panel = await openPanel(el);
+      const viewport = window.visualViewport;
+      if (!viewport) throw new Error('no visualViewport');
+      const rect = panel.getBoundingClientRect();
+      expect([rect.left, rect.top, rect.width, Math.round(rect.height)]).to.deep.equal([
+        0,
+        0,
+        390,
+        Math.round(viewport.height),
+      ]);
+      expect(panel.style.getPropertyValue('--parlor-viewport-height')).to.equal(`${viewport.height}px`);
+      expect(getComputedStyle(launcherOf(el)).display, 'the launcher gives way to the full-screen panel').to.equal(
+        'none',
+      );
+      const log = panel.shadowRoot?.querySelector('parlor-messages')?.shadowRoot?.querySelector('[part="messages"]');
+      expect(log && getComputedStyle(log).overscrollBehaviorY, 'no scroll bleed into the page').to.equal('contain');
+      await expect(el).to.be.accessible();
+      panel.shadowRoot?.querySelector<HTMLButtonElement>('button.close')?.click();
+      expect(el.open).to.equal(false);
+      expect(deepActive()).to.equal(launcherOf(el));
+    } finally {
+      await setViewport({ width: 800, height: 600 });
+    }
   });
 
   it('reopens on the next page of the same site (open state survives navigation)', async () => {
