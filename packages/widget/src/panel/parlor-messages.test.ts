@@ -461,6 +461,10 @@ describe('<parlor-messages>', () => {
     void client.send('<i></i>');
     await waitUntil(() => $(el, '[part="failed"]'), 'never failed', { timeout: 4000 });
 
+    // Contrast is judged on the final colours, not halfway through a bubble's arrival animation.
+    // (The typing dots loop forever: those are not waited for.)
+    const arrivals = el.shadowRoot!.getAnimations().filter((a) => a.effect?.getTiming().iterations !== Infinity);
+    await Promise.all(arrivals.map((animation) => animation.finished));
     await expect(el).to.be.accessible();
   });
 });
