@@ -34,14 +34,16 @@ function composerTextarea(win: Window): HTMLTextAreaElement | null {
   return panel?.shadowRoot?.querySelector('parlor-composer')?.shadowRoot?.querySelector('textarea') ?? null;
 }
 
-for (const [name, path] of [
-  ["script-src 'self'", '/test/browser/fixtures/strict-csp.html'],
-  ["'nonce-…' 'strict-dynamic'", '/test/browser/fixtures/nonce-csp.html'],
+// One site per page: both pages share this origin's IndexedDB, and a message acked just as its page went away
+// stays in that page's outbox, to be sent again (to the next server, here a fresh one) by the next client.
+for (const [name, path, siteId] of [
+  ["script-src 'self'", '/test/browser/fixtures/strict-csp.html', 'w-csp-self'],
+  ["'nonce-…' 'strict-dynamic'", '/test/browser/fixtures/nonce-csp.html', 'w-csp-nonce'],
 ] as const) {
   describe(`the CDN widget under ${name} with Trusted Types`, () => {
     let server: TestServerInfo;
     before(async () => {
-      server = await startServer({ siteId: 'w-csp' });
+      server = await startServer({ siteId });
     });
     after(async () => {
       await stopServer(server);

@@ -9,7 +9,7 @@ import {
   storedMessages,
   type TestServerInfo,
 } from '../../../../test/support/server.js';
-import { setViewport } from '@web/test-runner-commands';
+import { sendKeys, setViewport } from '@web/test-runner-commands';
 import '../define.js';
 import type { ParlorPanel } from '../panel/parlor-panel.js';
 import type { ParlorChat } from './parlor-chat.js';
@@ -114,15 +114,23 @@ describe('<parlor-chat>', () => {
     expect(deepActive()).to.equal(launcherOf(el));
   });
 
-  it('opens and closes from the keyboard: Enter on the launcher, then the close button', async () => {
+  it('works from the keyboard alone: Enter opens, Escape closes, Enter on the close button closes', async () => {
     const el = await mount();
     launcherOf(el).focus();
-    // A native button activates on Enter; a synthetic key event does not, so click is what the browser does.
-    launcherOf(el).click();
-    await waitUntil(() => textareaOf(el));
+    await sendKeys({ press: 'Enter' }); // real key presses, through the browser's own input pipeline
+    await waitUntil(() => textareaOf(el) && deepActive() === textareaOf(el), 'Enter opens, focus in the composer', {
+      timeout: 5000,
+    });
+    await sendKeys({ press: 'Escape' });
+    expect(el.open).to.equal(false);
+    expect(deepActive()).to.equal(launcherOf(el));
+
+    await sendKeys({ press: 'Enter' });
+    await waitUntil(() => deepActive() === textareaOf(el), 'reopened');
     const close = panelOf(el)?.shadowRoot?.querySelector<HTMLButtonElement>('button.close');
     expect(close?.getAttribute('aria-label')).to.equal('Close chat');
-    close?.click();
+    close?.focus();
+    await sendKeys({ press: 'Enter' });
     expect(el.open).to.equal(false);
     expect(deepActive()).to.equal(launcherOf(el));
   });
