@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
+import { startReferenceServer } from '../test/support/reference-server.mjs';
 import { launchChromium } from './launch-chromium.mjs';
 
 const root = new URL('..', import.meta.url);
@@ -37,45 +38,24 @@ const SETTLE_MS = Math.max(0, Number(options.settle) || 0);
 
 /** The reference server, in process, with one site that allows the page origin and its own. */
 async function startParlorServer(/** @type {string} */ pageOrigin) {
-  const base = new URL('examples/server/dist/', root);
-  const [server, storageModule, config, protocol] = await Promise.all([
-    import(new URL('server.js', base).href),
-    import(new URL('storage/sqlite-storage.js', base).href),
-    import(new URL('config.js', base).href),
-    import(new URL('packages/core/dist/protocol/index.js', root).href),
-  ]);
   const dataDir = mkdtempSync(join(tmpdir(), 'parlor-bench-widget-'));
   // The server's origin is only known once it listens; pick the port first so the site can allow it.
   const port = await freePort();
-  const sites = config.parseSitesFile({
-    sites: [
-      {
-        id: SITE_ID,
-        name: 'Widget benchmark',
-        secrets: [{ kid: 'k1', secret: 'bench-widget-secret-0123456789-abcdefgh' }],
-        allowedOrigins: [pageOrigin, `http://127.0.0.1:${port}`],
-        auth: { allow: ['anonymous'] },
-      },
-    ],
-    agents: [],
-  });
-  const storage = storageModule.createSqliteStorage({ file: join(dataDir, 'parlor.db') });
-  await storage.migrate();
-  const instance = await server.startServer({
-    config: {
-      port,
-      host: '127.0.0.1',
-      dataDir,
-      publicUrl: null,
-      sites: sites.sites,
-      agents: sites.agents,
-      limits: { ...protocol.DEFAULT_LIMITS, attachmentTypes: [...protocol.DEFAULT_LIMITS.attachmentTypes] },
-      maxConnectionsPerIp: 10_000,
-      helloTimeoutMs: 10_000,
-      trustProxy: false,
-      logLevel: 'silent',
+  const { server: instance } = await startReferenceServer({
+    sitesFile: {
+      sites: [
+        {
+          id: SITE_ID,
+          name: 'Widget benchmark',
+          secrets: [{ kid: 'k1', secret: 'bench-widget-secret-0123456789-abcdefgh' }],
+          allowedOrigins: [pageOrigin, `http://127.0.0.1:${port}`],
+          auth: { allow: ['anonymous'] },
+        },
+      ],
+      agents: [],
     },
-    storage,
+    dataDir,
+    port,
   });
   return {
     origin: `http://127.0.0.1:${instance.port}`,

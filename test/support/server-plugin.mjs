@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startReferenceServer } from './reference-server.mjs';
 
 export const SITE_SECRET = 'browser-test-secret-0123456789-abcdefgh';
 export const AGENT_TOKEN = 'browser-test-agent-token-0123456789-abcd';
@@ -57,58 +58,28 @@ export function parlorServerPlugin() {
   /** @type {Map<string, Instance>} */
   const instances = new Map();
   let next = 0;
-  /** @type {any} */
-  let modules;
-  const load = async () => {
-    if (!modules) {
-      const base = new URL('../../examples/server/dist/', import.meta.url);
-      const [server, storage, config, protocol] = await Promise.all([
-        import(new URL('server.js', base).href),
-        import(new URL('storage/sqlite-storage.js', base).href),
-        import(new URL('config.js', base).href),
-        import(new URL('../../packages/core/dist/protocol/index.js', import.meta.url).href),
-      ]);
-      modules = { ...server, ...storage, ...config, DEFAULT_LIMITS: protocol.DEFAULT_LIMITS };
-    }
-    return modules;
-  };
-
   /** Starts one server; `port` 0 picks a free one (restarts reuse the old port). */
   async function start(/** @type {any} */ options, dataDir = mkdtempSync(join(tmpdir(), 'parlor-wtr-')), port = 0) {
-    const m = await load();
-    const sites = m.parseSitesFile({
-      sites: [
-        {
-          id: options.siteId ?? 'test',
-          name: 'Browser tests',
-          secrets: [{ kid: 'k1', secret: SITE_SECRET }],
-          allowedOrigins: options.origins,
-          auth: { allow: options.allow ?? ['anonymous', 'identified', 'jwt'] },
-          ...(options.greeting ? { greeting: options.greeting } : {}),
-          ...(options.awayMessage ? { awayMessage: options.awayMessage } : {}),
-          ...(options.businessHours ? { businessHours: options.businessHours } : {}),
-          analytics: true,
-        },
-      ],
-      agents: [{ id: 'agent', name: 'Agent', token: AGENT_TOKEN, sites: ['*'] }],
-    });
-    const storage = m.createSqliteStorage({ file: join(dataDir, 'parlor.db') });
-    await storage.migrate();
-    const server = await m.startServer({
-      config: {
-        port,
-        host: '127.0.0.1',
-        dataDir,
-        publicUrl: null,
-        sites: sites.sites,
-        agents: sites.agents,
-        limits: { ...m.DEFAULT_LIMITS, attachmentTypes: [...m.DEFAULT_LIMITS.attachmentTypes], ...options.limits },
-        maxConnectionsPerIp: 10_000,
-        helloTimeoutMs: 10_000,
-        trustProxy: false,
-        logLevel: 'silent',
+    const { server, storage } = await startReferenceServer({
+      sitesFile: {
+        sites: [
+          {
+            id: options.siteId ?? 'test',
+            name: 'Browser tests',
+            secrets: [{ kid: 'k1', secret: SITE_SECRET }],
+            allowedOrigins: options.origins,
+            auth: { allow: options.allow ?? ['anonymous', 'identified', 'jwt'] },
+            ...(options.greeting ? { greeting: options.greeting } : {}),
+            ...(options.awayMessage ? { awayMessage: options.awayMessage } : {}),
+            ...(options.businessHours ? { businessHours: options.businessHours } : {}),
+            analytics: true,
+          },
+        ],
+        agents: [{ id: 'agent', name: 'Agent', token: AGENT_TOKEN, sites: ['*'] }],
       },
-      storage,
+      dataDir,
+      port,
+      limits: options.limits,
     });
     return { server, storage, dataDir, port: server.port, options };
   }

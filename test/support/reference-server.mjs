@@ -1,0 +1,52 @@
+// Starts the reference server (examples/server/dist) in this process, on loopback, with a sites file given
+// as an object: the one way the browser-test plugin and the benchmarks run it. `pnpm build` first.
+import { join } from 'node:path';
+
+/** @type {Promise<any> | undefined} */
+let modules;
+
+function load() {
+  const base = new URL('../../examples/server/dist/', import.meta.url);
+  modules ??= Promise.all([
+    import(new URL('server.js', base).href),
+    import(new URL('storage/sqlite-storage.js', base).href),
+    import(new URL('config.js', base).href),
+    import(new URL('../../packages/core/dist/protocol/index.js', import.meta.url).href),
+  ]).then(([server, storage, config, protocol]) => ({
+    ...server,
+    ...storage,
+    ...config,
+    DEFAULT_LIMITS: protocol.DEFAULT_LIMITS,
+  }));
+  return modules;
+}
+
+/**
+ * Starts a server with SQLite storage in `dataDir`, quiet, with the default limits (plus `limits`).
+ *
+ * @param {{ sitesFile: unknown, dataDir: string, port?: number, limits?: Record<string, unknown> }} options
+ * @returns {Promise<{ server: any, storage: any }>} `port` 0 (the default) picks a free one: `server.port`.
+ */
+export async function startReferenceServer({ sitesFile, dataDir, port = 0, limits = {} }) {
+  const m = await load();
+  const sites = m.parseSitesFile(sitesFile);
+  const storage = m.createSqliteStorage({ file: join(dataDir, 'parlor.db') });
+  await storage.migrate();
+  const server = await m.startServer({
+    config: {
+      port,
+      host: '127.0.0.1',
+      dataDir,
+      publicUrl: null,
+      sites: sites.sites,
+      agents: sites.agents,
+      limits: { ...m.DEFAULT_LIMITS, attachmentTypes: [...m.DEFAULT_LIMITS.attachmentTypes], ...limits },
+      maxConnectionsPerIp: 10_000,
+      helloTimeoutMs: 10_000,
+      trustProxy: false,
+      logLevel: 'silent',
+    },
+    storage,
+  });
+  return { server, storage };
+}
