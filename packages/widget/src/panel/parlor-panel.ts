@@ -6,6 +6,7 @@ import { property, query, state } from 'lit/decorators.js';
 import { emit } from '../events.js';
 import { direction, loadStrings, locales, resolveLocale, stringsFor } from '../i18n/locale.js';
 import type { ParlorStrings } from '../i18n/strings.js';
+import type { ParlorContext } from '../parlor-chat/parlor-chat.js';
 import { COMPOSER_PARTS, MESSAGE_PARTS } from '../internal/parts.js';
 import { returningKey, writeKey } from '../internal/storage-keys.js';
 import { Analytics } from './analytics.js';
@@ -27,7 +28,7 @@ export interface PanelInit {
   siteId: string;
   server: string;
   auth?: Exclude<AuthOption, { mode: 'anonymous' }> | undefined;
-  context?: { attributes?: Record<string, string | number | boolean | null>; cart?: unknown } | undefined;
+  context?: ParlorContext | undefined;
   strings?: Partial<ParlorStrings> | undefined;
   client?: ChatClient | undefined;
   locale?: string | undefined;
@@ -110,10 +111,11 @@ export class ParlorPanel extends LitElement {
         connect: init.connect,
         ...(init.auth ? { auth: init.auth } : {}),
         ...(init.consent ? { consent: init.consent } : {}),
-        ...(init.context?.attributes ? { attributes: init.context.attributes } : {}),
       });
       this.#ownsClient = true;
     }
+    // Attributes and cart set before the panel loaded (sent once the visitor's consent allows).
+    if (init.context) client.setContext(init.context);
     this.chatClient = client;
     this.#chat.client = client;
     this.#consent = init.consent;
