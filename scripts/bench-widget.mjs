@@ -254,6 +254,7 @@ async function openPage(/** @type {any} */ browser) {
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: THROTTLE });
   await cdp.send('Performance.enable');
   await cdp.send('Network.enable');
+  await startTrace(cdp);
   /** @type {{ sockets: string[], scripts: { url: string, bytes: number }[], errors: string[] }} */
   const seen = { sockets: [], scripts: [], errors: [] };
   // Errors the page reports explain an open that never becomes interactive.
@@ -313,8 +314,72 @@ async function loadAndSettle(
   return problem;
 }
 
+// ——— Script time by URL ———
+
+// The renderer's timeline events that run a script's code: top-level evaluation, compilation, and the calls the
+// browser makes into it (event listeners, timers, idle callbacks, custom element reactions, module evaluation).
+const SCRIPT_EVENTS = new Set([
+  'EvaluateScript',
+  'FunctionCall',
+  'v8.compile',
+  'v8.compileModule',
+  'v8.evaluateModule',
+  'v8.produceCache',
+  'v8.produceModuleCache',
+]);
+
+/** Starts a timeline trace of the page; {@link stopTrace} returns its events. */
+async function startTrace(/** @type {any} */ cdp) {
+  /** @type {any[]} */
+  const events = [];
+  cdp.on('Tracing.dataCollected', (/** @type {{ value: any[] }} */ e) => events.push(...e.value));
+  cdp.__traceEvents = events;
+  await cdp.send('Tracing.start', {
+    traceConfig: {
+      includedCategories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'v8.execute'],
+    },
+  });
+}
+
+async function stopTrace(/** @type {any} */ cdp) {
+  const done = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
+  await cdp.send('Tracing.end');
+  await done;
+  return /** @type {any[]} */ (cdp.__traceEvents);
+}
+
+/**
+ * Main-thread time spent in scripts from `origin`: the durations of script events whose URL is one of them, the
+ * outermost only (an event nested in another is already inside its duration). Work the code causes inside those
+ * events (DOM calls, style, a synchronous storage load) counts; work it schedules elsewhere (layout after the
+ * task, a promise continuation) does not: this is the floor, CDP's ScriptDuration difference the ceiling.
+ */
+function scriptMsFrom(/** @type {any[]} */ events, /** @type {string} */ origin) {
+  const urlOf = (/** @type {any} */ e) =>
+    e.args?.data?.url ?? e.args?.data?.stackTrace?.[0]?.url ?? e.args?.fileName ?? e.args?.url ?? '';
+  const ours = events
+    .filter((e) => e.ph === 'X' && SCRIPT_EVENTS.has(e.name) && String(urlOf(e)).startsWith(origin))
+    .sort((a, b) => a.ts - b.ts);
+  let total = 0;
+  /** @type {Map<number, number>} */
+  const endOf = new Map(); // per thread: end of the last counted event
+  for (const e of ours) {
+    const end = e.ts + (e.dur ?? 0);
+    if (e.ts < (endOf.get(e.tid) ?? -Infinity)) continue; // nested in one already counted
+    total += e.dur ?? 0;
+    endOf.set(e.tid, end);
+  }
+  return total / 1000;
+}
+
 /** Everything measured up to the moment a visitor would interact. */
-async function beforeInteraction(/** @type {any} */ page, /** @type {any} */ cdp, /** @type {any} */ seen) {
+async function beforeInteraction(
+  /** @type {any} */ page,
+  /** @type {any} */ cdp,
+  /** @type {any} */ seen,
+  /** @type {string} */ parlorOrigin,
+) {
+  const ownScriptMs = scriptMsFrom(await stopTrace(cdp), parlorOrigin);
   const metrics = await readMetrics(cdp);
   const inPage = await page.evaluate(async () => {
     const bench = /** @type {any} */ (window).__bench;
@@ -335,6 +400,7 @@ async function beforeInteraction(/** @type {any} */ page, /** @type {any} */ cdp
   });
   return {
     ...inPage,
+    ownScriptMs,
     scriptMs: metric(metrics, 'ScriptDuration') * 1000,
     // The harness's own CDP commands run on the main thread too: not the page's work.
     taskMs: (metric(metrics, 'TaskDuration') - metric(metrics, 'DevToolsCommandDuration')) * 1000,
@@ -375,22 +441,26 @@ async function openToInteractive(/** @type {any} */ page, /** @type {{ errors: s
 const firstLine = (/** @type {unknown} */ error) =>
   String(error instanceof Error ? error.message : error).split('\n')[0] ?? '';
 
-async function runBaseline(/** @type {any} */ browser, /** @type {string} */ url) {
+async function runBaseline(/** @type {any} */ browser, /** @type {string} */ url, /** @type {string} */ parlorOrigin) {
   const { context, page, cdp, seen } = await openPage(browser);
   try {
     await loadAndSettle(page, url, false, seen);
-    return await beforeInteraction(page, cdp, seen);
+    return await beforeInteraction(page, cdp, seen, parlorOrigin);
   } finally {
     await context.close();
   }
 }
 
-async function runWithParlor(/** @type {any} */ browser, /** @type {string} */ url) {
+async function runWithParlor(
+  /** @type {any} */ browser,
+  /** @type {string} */ url,
+  /** @type {string} */ parlorOrigin,
+) {
   const { context, page, cdp, seen } = await openPage(browser);
   try {
     const missing = await loadAndSettle(page, url, true, seen);
     if (missing) return { launcherError: missing };
-    const before = await beforeInteraction(page, cdp, seen);
+    const before = await beforeInteraction(page, cdp, seen, parlorOrigin);
     const firstOpen = await openToInteractive(page, seen);
     const heapAfterOpen = firstOpen.error ? NaN : await heapAfterGc(cdp);
     // Second visit, same context: the HTTP cache keeps the chunks; storage is cleared, so the widget
@@ -497,7 +567,8 @@ function report(
     ['long tasks, count', ...added('longTasks', count)],
     ['total blocking time (Σ long task − 50 ms)', ...added('blocking', ms)],
     ['cumulative layout shift (no recent input)', ...added('cls', shift)],
-    ['script time before interaction (CDP ScriptDuration)', ...added('scriptMs', ms)],
+    ["Parlor's script time before interaction (trace events of its scripts' URLs)", ...added('ownScriptMs', ms)],
+    ['script time before interaction (CDP ScriptDuration, whole page)', ...added('scriptMs', ms)],
     ['main-thread task time before interaction (CDP TaskDuration − DevToolsCommandDuration)', ...added('taskMs', ms)],
     ['JS heap before interaction, after GC', ...added('heap', mb)],
     [
@@ -564,8 +635,8 @@ try {
   console.log(`${version}; CPU ×${THROTTLE}; ${RUNS} runs per variant (plus one warm-up pair, not counted).`);
   const baseUrl = `${pages.origin}/`;
   const withUrl = `${pages.origin}/with-parlor`;
-  await runBaseline(browser, baseUrl);
-  await runWithParlor(browser, withUrl);
+  await runBaseline(browser, baseUrl, parlor.origin);
+  await runWithParlor(browser, withUrl, parlor.origin);
   /** @type {any[]} */
   const base = [];
   /** @type {any[]} */
@@ -574,8 +645,8 @@ try {
   const noLauncher = [];
   for (let i = 0; i < RUNS; i++) {
     // Alternate the variants so drift on a shared machine hits both alike.
-    base.push(await runBaseline(browser, baseUrl));
-    const last = await runWithParlor(browser, withUrl);
+    base.push(await runBaseline(browser, baseUrl, parlor.origin));
+    const last = await runWithParlor(browser, withUrl, parlor.origin);
     if (last.launcherError) {
       // Nothing of the widget ran: the run says nothing about its cost, so it is left out of the medians.
       noLauncher.push(last.launcherError);

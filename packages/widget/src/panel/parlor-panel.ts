@@ -70,6 +70,7 @@ export class ParlorPanel extends LitElement {
   #init: PanelInit | undefined;
   #ownsClient = false;
   #lastUnread = 0;
+  #returning = false;
   #title: string | undefined;
   #analytics: Analytics | undefined;
   #consent: Consent | undefined;
@@ -200,7 +201,9 @@ export class ParlorPanel extends LitElement {
       emit(this.#init.host, 'parlor-unread-change', { unread: state.unread });
       if (this.#init.titleBadge && document.visibilityState === 'hidden') this.#badgeTitle(state.unread);
     }
-    if (state.conversation) writeKey('localStorage', returningKey(this.#init.siteId), '1');
+    // One write when a conversation appears, not one per render.
+    if (state.conversation && !this.#returning) writeKey('localStorage', returningKey(this.#init.siteId), '1');
+    this.#returning = Boolean(state.conversation);
   }
 
   #strings(): ParlorStrings {

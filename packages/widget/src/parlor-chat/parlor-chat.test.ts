@@ -83,9 +83,28 @@ describe('<parlor-chat>', () => {
         });
   });
 
-  it('draws a named launcher at once and starts nothing else: no panel, no socket, no database', async () => {
+  it('draws a named launcher at once and starts nothing else: no panel, no socket, no database, no storage', async () => {
     const before = (await indexedDB.databases()).length;
-    const el = await mount();
+    // Web Storage's first touch blocks the main thread: a first-time visitor's page must never pay it.
+    const touched: string[] = [];
+    const { getItem, setItem } = Storage.prototype;
+    Storage.prototype.getItem = function (this: Storage, key: string) {
+      touched.push(`get ${key}`);
+      return getItem.call(this, key);
+    };
+    Storage.prototype.setItem = function (this: Storage, key: string, value: string) {
+      touched.push(`set ${key}`);
+      setItem.call(this, key, value);
+    };
+    let el: ParlorChat;
+    try {
+      el = await mount();
+      await new Promise((idle) => requestIdleCallback(idle)); // after the widget's own idle work
+      await aTimeout(300);
+    } finally {
+      Object.assign(Storage.prototype, { getItem, setItem });
+    }
+    expect(touched.filter((t) => t.includes('parlor'))).to.deep.equal([]);
     const button = launcherOf(el);
     expect(button.getAttribute('aria-label')).to.equal('Chat with us');
     expect(button.getAttribute('aria-expanded')).to.equal('false');

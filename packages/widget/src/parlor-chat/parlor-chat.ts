@@ -4,6 +4,7 @@ import type { ParlorStrings } from '../i18n/strings.js';
 import type { PanelInit, ParlorPanel } from '../panel/parlor-panel.js';
 import {
   greetedKey,
+  mayHaveChat,
   openKey,
   readKey as readStorage,
   returningKey,
@@ -231,18 +232,9 @@ export class ParlorChat extends HTMLElement {
     }
     this.#destroyed = false;
     this.#renderLabel();
-    // Web Storage is first read once the page is idle: that first touch costs every visitor a few
-    // milliseconds of main thread, and only returning visitors gain from it.
-    this.#whenIdle(() => {
-      const siteId = this.siteId;
-      if (this.open) return;
-      if (siteId && readStorage('sessionStorage', openKey(siteId))) this.open = true;
-      else if (
-        this.getAttribute('connect') === 'eager' ||
-        (siteId && readStorage('localStorage', returningKey(siteId)))
-      )
-        void this.#ensurePanel();
-    });
+    // Once the page is idle, and only for a visitor whose browser holds a chat with the site: Web Storage's
+    // first touch blocks the main thread for milliseconds, and only returning visitors gain from it.
+    this.#whenIdle(() => void this.#resume());
     this.#scheduleGreeting();
   }
 
@@ -362,6 +354,16 @@ export class ParlorChat extends HTMLElement {
     emit(this, open ? 'parlor-open' : 'parlor-close', { open });
   }
 
+  /** Reopens the panel if it was open on the previous page, or preloads it for a visitor with a conversation. */
+  async #resume(): Promise<void> {
+    const siteId = this.siteId;
+    if (this.open) return;
+    if (this.getAttribute('connect') === 'eager') return void this.#ensurePanel();
+    if (!siteId || !(await mayHaveChat(siteId)) || this.#destroyed || this.open) return;
+    if (readStorage('sessionStorage', openKey(siteId))) this.open = true;
+    else if (readStorage('localStorage', returningKey(siteId))) void this.#ensurePanel();
+  }
+
   #whenIdle(run: () => void): void {
     const idle = window.requestIdleCallback ?? ((fn: () => void) => setTimeout(fn, 1));
     this.#idle = idle(run, { timeout: 1000 }) as number;
@@ -373,9 +375,9 @@ export class ParlorChat extends HTMLElement {
     const text = this.getAttribute('greeting');
     const delay = Number(this.getAttribute('greeting-delay'));
     if (!text || !this.hasAttribute('greeting-delay') || !Number.isFinite(delay) || !this.isConnected) return;
-    if (this.siteId && readStorage('sessionStorage', greetedKey(this.siteId))) return;
     this.#greetingTimer = setTimeout(() => {
-      if (this.open) return;
+      // Read when the greeting is due, not on load: a site without a greeting never touches Web Storage for it.
+      if (this.open || (this.siteId && readStorage('sessionStorage', greetedKey(this.siteId)))) return;
       const bubble = document.createElement('div');
       bubble.setAttribute('part', 'greeting');
       bubble.setAttribute('role', 'status');
