@@ -26,7 +26,15 @@ async function buildPanel(): Promise<string> {
         emptyOutDir: true,
         lib: { entry: { 'parlor-panel': 'src/cdn/panel.ts' }, formats: ['es'] },
         rolldownOptions: {
-          output: { entryFileNames: '[name].[hash].js', chunkFileNames: 'parlor-[name].[hash].js', minify: true },
+          output: {
+            entryFileNames: '[name].[hash].js',
+            // The client's chunk is named for what it is, not for the module that happens to start it.
+            chunkFileNames: (chunk) =>
+              chunk.moduleIds.some((id) => id.endsWith('/panel/client-chunk.ts'))
+                ? 'parlor-client.[hash].js'
+                : 'parlor-[name].[hash].js',
+            minify: true,
+          },
         },
       },
     } satisfies UserConfig),

@@ -10,7 +10,8 @@
 
 export { PROTOCOL_VERSION } from './version.js';
 export { CLOSE_CODES, ERROR_CODES, closeAction } from './codes.js';
-export { DEFAULT_ATTACHMENT_TYPES, DEFAULT_LIMITS, limitsSchema } from './limits.js';
+export { DEFAULT_ATTACHMENT_TYPES, DEFAULT_LIMITS } from './defaults.js';
+export { limitsSchema } from './limits.js';
 export {
   TEXT_HARD_LIMIT,
   attachmentBodySchema,
@@ -75,6 +76,6 @@ export {
 export { parseFrame } from './parse.js';
 
 export type { CloseAction, ErrorCode } from './codes.js';
-export type { Limits } from './limits.js';
+export type { Limits } from './defaults.js';
 export type { ParseResult } from './parse.js';
 export type * from './types.js';

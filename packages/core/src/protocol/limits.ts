@@ -1,52 +1,6 @@
 import { z } from 'zod/mini';
 
-/** The attachment types a server accepts unless its configuration narrows them. */
-export const DEFAULT_ATTACHMENT_TYPES = [
-  'image/png',
-  'image/jpeg',
-  'image/gif',
-  'image/webp',
-  'application/pdf',
-  'text/plain',
-] as const;
-
-/**
- * The limits a server enforces, announced in `welcome` so the client can refuse oversized input before
- * it touches the wire. Every violation is answered with a typed error (`too_large`, `rate_limited`).
- */
-export interface Limits {
-  /** Largest WebSocket frame the server reads, in bytes (UTF-8). */
-  maxFrameBytes: number;
-  /** Longest message text, in UTF-16 code units (the unit of `String.prototype.length`). */
-  maxTextLength: number;
-  /** Sustained messages per second one connection may send (token bucket refill rate). */
-  messagesPerSecond: number;
-  /** Messages one connection may send in a burst (token bucket size). */
-  messageBurst: number;
-  /** Frames of any kind per second one connection may send, sustained. */
-  framesPerSecond: number;
-  /** Largest attachment, in bytes. */
-  maxAttachmentBytes: number;
-  /** MIME types accepted for attachments. */
-  attachmentTypes: string[];
-  /** Most messages returned by one `sync` or `history` page. */
-  pageSize: number;
-  /** How often the client should ping, in ms; the server closes a socket silent for twice this. */
-  pingIntervalMs: number;
-}
-
-/** The limits the reference server uses unless configured otherwise. */
-export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
-  maxFrameBytes: 64 * 1024,
-  maxTextLength: 4000,
-  messagesPerSecond: 2,
-  messageBurst: 20,
-  framesPerSecond: 20,
-  maxAttachmentBytes: 10 * 1024 * 1024,
-  attachmentTypes: [...DEFAULT_ATTACHMENT_TYPES],
-  pageSize: 100,
-  pingIntervalMs: 25_000,
-});
+export { DEFAULT_ATTACHMENT_TYPES, DEFAULT_LIMITS, type Limits } from './defaults.js';
 
 const count = z.int().check(z.positive());
 

@@ -2,7 +2,6 @@
  * Registers the panel's elements. Loaded lazily by `<parlor-chat>` (a dynamic import on npm, the hashed chunk
  * beside `parlor.js` on the CDN); a second copy on the page skips what is already defined.
  */
-import './csp.js';
 import { ParlorComposer } from './parlor-composer.js';
 import { ParlorMessages } from './parlor-messages.js';
 import { ParlorPanel } from './parlor-panel.js';

@@ -142,6 +142,33 @@ describe('<parlor-composer>', () => {
     await expect(el).to.be.accessible();
   });
 
+  it('keeps what was sent before the client arrived, and sends it once when it does', async () => {
+    // The panel creates its client after the first render: a quick visitor can press Enter before that.
+    server = await startServer({ siteId: 'w-composer' });
+    const provider = await fixture<ComposerTestProvider>(
+      html`<composer-test-provider .settings=${settingsWith()}
+        ><parlor-composer></parlor-composer
+      ></composer-test-provider>`,
+    );
+    const el = provider.querySelector<ParlorComposer>('parlor-composer')!;
+    await el.updateComplete;
+    const textarea = el.shadowRoot!.querySelector('textarea')!;
+    textarea.focus();
+    await sendKeys({ type: 'Typed early' });
+    await sendKeys({ press: 'Enter' });
+    await sendKeys({ press: 'Enter' }); // impatient: must not send it twice
+    expect(textarea.value).to.equal('Typed early'); // still there, nothing lost meanwhile
+    client = createChatClient({ siteId: server.siteId, server: server.url, storage: 'memory', shareTabs: false });
+    provider.client = client;
+    client.connect();
+    const chat = client;
+    const conversation = await until(() => chat.getSnapshot().conversation?.id, 'the message is stored');
+    await until(async () => (await storedMessages(server!, conversation)).length > 0, 'the server has it');
+    await pause(200);
+    expect((await storedMessages(server, conversation)).map((m) => m.body.text)).to.deep.equal(['Typed early']);
+    expect(textarea.value).to.equal('');
+  });
+
   it('has no attach button when the site accepts no files', async () => {
     const { el } = await setup({ settings: { accept: [] } });
     expect(el.shadowRoot!.querySelector('button[part="attach"]')).to.equal(null);

@@ -3,7 +3,7 @@ import { LitElement, html, nothing, type PropertyValues, type TemplateResult } f
 import { property, query, state } from 'lit/decorators.js';
 import { classMap } from 'lit/directives/class-map.js';
 import { ifDefined } from 'lit/directives/if-defined.js';
-import { isParlorError, type ChatClient } from '@parlor/core';
+import type { ChatClient, ParlorError } from '@parlor/core';
 import { formatBytes } from '../i18n/format.js';
 import { defaultStrings } from '../i18n/locale.js';
 import type { ParlorStrings } from '../i18n/strings.js';
@@ -103,11 +103,26 @@ export class ParlorComposer extends LitElement {
   /** `dragenter` and `dragleave` fire for every child crossed; the drag has left only when they balance. */
   #dragDepth = 0;
 
+  /** Settles when the panel provides a client: it is created after the first render, and Enter may come first. */
+  #arrival: Promise<ChatClient> | undefined;
+  #arrived: ((client: ChatClient) => void) | undefined;
+  #textWaits = false;
+
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('client')) {
       this.#stopTyping();
       this.#chat.client = this.client;
+      if (this.client) {
+        this.#arrived?.(this.client);
+        this.#arrival = this.#arrived = undefined;
+      }
     }
+  }
+
+  #client(): Promise<ChatClient> {
+    const client = this.#chat.client;
+    if (client) return Promise.resolve(client);
+    return (this.#arrival ??= new Promise((resolve) => (this.#arrived = resolve)));
   }
 
   override disconnectedCallback(): void {
@@ -220,9 +235,17 @@ export class ParlorComposer extends LitElement {
   async #sendText(): Promise<void> {
     const client = this.#chat.client;
     const textarea = this.textarea;
-    if (!client || !textarea) return;
+    if (!textarea?.value.trim()) return;
+    if (!client) {
+      // The client is still loading: the text stays in the box (nothing to lose) and goes once it is here,
+      // with anything typed meanwhile. Another Enter does not queue it twice.
+      if (this.#textWaits) return;
+      this.#textWaits = true;
+      await this.#client();
+      this.#textWaits = false;
+      return this.#sendText();
+    }
     const text = textarea.value;
-    if (!text.trim()) return;
     // Cleared at once, so a second Enter while the message is being queued cannot send it twice.
     textarea.value = '';
     this.#fit();
@@ -254,8 +277,9 @@ export class ParlorComposer extends LitElement {
 
   /** The explanation for a file the client refused, or undefined when the message list already shows it. */
   #uploadError(error: unknown): string | undefined {
-    if (!isParlorError(error)) return this.#strings.genericError;
-    switch (error.code) {
+    // Told apart by name, as `isParlorError` does across realms: the class lives in the client's own chunk.
+    if (!(error instanceof Error && error.name === 'ParlorError')) return this.#strings.genericError;
+    switch ((error as ParlorError).code) {
       case 'too_large':
         return this.#tooLarge(this.#rules.maxBytes ?? 0);
       case 'bad_frame':
@@ -296,8 +320,8 @@ export class ParlorComposer extends LitElement {
    * ```
    */
   async addFiles(files: Iterable<File>): Promise<void> {
-    const client = this.#chat.client;
-    if (!client) return;
+    files = [...files]; // a drop's file list may be gone once the event is over
+    const client = await this.#client();
     const rules = this.#rules;
     const refusals = new Set<string>();
     const accepted: File[] = [];

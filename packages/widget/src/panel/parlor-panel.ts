@@ -1,5 +1,5 @@
 import { provide } from '@lit/context';
-import { createChatClient, type AuthOption, type ChatClient, type ChatEvent, type Consent } from '@parlor/core';
+import type { AuthOption, ChatClient, ChatEvent, Consent } from '@parlor/core';
 import { DEFAULT_LIMITS } from '@parlor/core/protocol';
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
@@ -16,8 +16,14 @@ import type { ParlorComposer } from './parlor-composer.js';
 import type { ParlorMessages } from './parlor-messages.js';
 import { panelStyles } from './parlor-panel.styles.js';
 
-/** What the panel calls back on the element that owns it (`<parlor-chat>`). */
+/**
+ * What the panel reads and calls back on the element that owns it (`<parlor-chat>`). Identity, context and consent
+ * are read when the client is created, so values set while the panel loads are not lost.
+ */
 export interface PanelHost extends HTMLElement {
+  readonly auth?: Exclude<AuthOption, { mode: 'anonymous' }> | undefined;
+  readonly context?: ParlorContext | undefined;
+  readonly consent?: Consent | undefined;
   hide(restoreFocus?: boolean): void;
   _setUnread(count: number, label: string): void;
 }
@@ -27,8 +33,6 @@ export interface PanelInit {
   host: PanelHost;
   siteId: string;
   server: string;
-  auth?: Exclude<AuthOption, { mode: 'anonymous' }> | undefined;
-  context?: ParlorContext | undefined;
   strings?: Partial<ParlorStrings> | undefined;
   client?: ChatClient | undefined;
   locale?: string | undefined;
@@ -36,7 +40,6 @@ export interface PanelInit {
   preChat: boolean;
   sound: boolean;
   titleBadge: boolean;
-  consent?: Consent | undefined;
   connect: 'lazy' | 'eager';
 }
 
@@ -71,6 +74,7 @@ export class ParlorPanel extends LitElement {
   #ownsClient = false;
   #lastUnread = 0;
   #returning = false;
+  #destroyed = false;
   #title: string | undefined;
   #analytics: Analytics | undefined;
   #consent: Consent | undefined;
@@ -104,22 +108,7 @@ export class ParlorPanel extends LitElement {
       },
       () => undefined, // the locale's chunk failed to load: English stays
     );
-    let client = init.client;
-    if (!client) {
-      client = createChatClient({
-        siteId: init.siteId,
-        server: init.server,
-        connect: init.connect,
-        ...(init.auth ? { auth: init.auth } : {}),
-        ...(init.consent ? { consent: init.consent } : {}),
-      });
-      this.#ownsClient = true;
-    }
-    // Attributes and cart set before the panel loaded (sent once the visitor's consent allows).
-    if (init.context) client.setContext(init.context);
-    this.chatClient = client;
-    this.#chat.client = client;
-    this.#consent = init.consent;
+    this.#consent = init.host.consent;
     this.#analytics = new Analytics(
       new URL('/v1/events', init.server).href,
       init.siteId,
@@ -127,7 +116,52 @@ export class ParlorPanel extends LitElement {
     );
     this.#analytics.track('load');
     if (this.open) this.#analytics.track('open');
-    emit(init.host, 'parlor-ready', { locale });
+    if (init.client) {
+      this.#adopt(init.client);
+      // The same module graph on npm, so a client from the page validates without probing `new Function` too.
+      void import('./client-chunk.js');
+    } else void this.#createClient(init);
+  }
+
+  /**
+   * Creates the panel's own client, in a task after the first render: the client's code (protocol schemas, socket,
+   * storage) is a chunk of its own, so the panel paints and the composer takes focus before it is even evaluated.
+   */
+  async #createClient(init: PanelInit): Promise<void> {
+    await this.updateComplete;
+    await new Promise((next) => setTimeout(next));
+    const { createChatClient } = await import('./client-chunk.js');
+    if (this.#destroyed) return;
+    const { auth } = init.host;
+    this.#ownsClient = true;
+    this.#adopt(
+      createChatClient({
+        siteId: init.siteId,
+        server: init.server,
+        connect: init.connect,
+        ...(auth ? { auth } : {}),
+        ...(this.#consent ? { consent: this.#consent } : {}),
+      }),
+    );
+  }
+
+  /** Renders `client` from now on; connects it if the panel is open. */
+  #adopt(client: ChatClient): void {
+    const init = this.#init;
+    if (!init) return;
+    // Attributes and cart set before the client existed (sent once the visitor's consent allows).
+    if (init.host.context) client.setContext(init.host.context);
+    this.chatClient = client;
+    this.#chat.client = client;
+    if (this.open) this.#connectSoon(client);
+    emit(init.host, 'parlor-ready', { locale: this.settings?.locale ?? 'en' });
+  }
+
+  /** Connects once the panel has painted and taken focus: opening storage and the socket can wait a task. */
+  #connectSoon(client: ChatClient): void {
+    setTimeout(() => {
+      if (this.#chat.client === client) client.connect(); // not if the panel was destroyed meanwhile
+    });
   }
 
   /** Moves focus into the composer (or the first field of a form the panel shows instead). */
@@ -145,6 +179,7 @@ export class ParlorPanel extends LitElement {
 
   /** Stops the client the panel created (a client passed in stays yours) and every listener. */
   destroy(): void {
+    this.#destroyed = true;
     for (const stop of this.#cleanup.splice(0)) stop();
     this.#analytics?.stop();
     if (this.#ownsClient) this.chatClient?.destroy();
@@ -184,12 +219,8 @@ export class ParlorPanel extends LitElement {
 
   protected override updated(changed: PropertyValues<this>): void {
     if (changed.has('open')) {
-      // Connect once the panel has painted and taken focus: opening storage and the socket can wait a task.
       const client = this.chatClient;
-      if (this.open && client)
-        setTimeout(() => {
-          if (this.#chat.client === client) client.connect(); // not if the panel was destroyed meanwhile
-        });
+      if (this.open && client) this.#connectSoon(client);
       if (changed.get('open') !== undefined) this.#analytics?.track(this.open ? 'open' : 'close');
     }
     this.#syncActive();

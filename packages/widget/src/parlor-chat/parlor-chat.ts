@@ -407,8 +407,6 @@ export class ParlorChat extends HTMLElement {
           host: this,
           siteId: this.siteId,
           server: this.server || location.origin,
-          auth: this.auth,
-          context: this.context,
           strings: this.strings,
           client: this.chatClient,
           locale: this.getAttribute('locale') ?? undefined,
@@ -416,7 +414,6 @@ export class ParlorChat extends HTMLElement {
           preChat: this.hasAttribute('pre-chat'),
           sound: this.hasAttribute('sound'),
           titleBadge: this.hasAttribute('title-badge'),
-          consent: this.consent,
           connect: this.getAttribute('connect') === 'eager' ? 'eager' : 'lazy',
         };
         panel.configure(init);
