@@ -65,7 +65,15 @@ export default defineConfig(async () => {
     build: {
       emptyOutDir: false,
       lib: { entry: { parlor: 'src/cdn/parlor.ts' }, formats: ['iife'], name: 'ParlorLoader' },
-      rolldownOptions: { output: { entryFileNames: '[name].js', minify: true } },
+      rolldownOptions: {
+        output: {
+          entryFileNames: '[name].js',
+          minify: true,
+          // Everything in the eager script runs as the page loads: the hint has the browser compile it all while
+          // streaming it in, off the main thread, instead of one function at a time on first call.
+          postBanner: '//# allFunctionsCalledOnLoad',
+        },
+      },
     },
   } satisfies UserConfig);
 });
