@@ -627,11 +627,15 @@ export class ChatClient {
     this.#saveCache();
   }
 
-  /** Asks for everything after the last contiguous seq held. */
+  /**
+   * Asks for everything after the last contiguous seq held. Holding nothing (a new device, a cleared cache), it
+   * asks for the newest page only: older history comes a page at a time as the visitor scrolls up.
+   */
   #catchUp(): void {
-    const { conversation, timeline } = this.#state;
+    const { conversation, timeline, limits } = this.#state;
     if (!conversation || !this.#isLeader()) return;
-    const held = firstGap(timeline.stored) ?? timeline.stored.at(-1)?.seq ?? 0;
+    const newestPage = Math.max(0, conversation.lastSeq - (limits?.pageSize ?? conversation.lastSeq));
+    const held = firstGap(timeline.stored) ?? timeline.stored.at(-1)?.seq ?? newestPage;
     if (held < conversation.lastSeq || firstGap(timeline.stored) !== undefined)
       this.#connection?.send({ type: 'sync', conversation: conversation.id, epoch: conversation.epoch, after: held });
   }

@@ -449,6 +449,52 @@ describe('<parlor-messages>', () => {
     expect(atBottom(), 'follows again once back at the bottom').to.equal(true);
   });
 
+  it('loads older messages when the visitor scrolls to the top, keeping the view on what they were reading', async function () {
+    this.timeout(20_000);
+    const { server, client: first } = await setup({ limits: { pageSize: 10 }, allow: ['anonymous', 'identified'] });
+    const auth = { mode: 'identified' as const, userId: 'reader', userHash: await userHash('reader') };
+    // One visitor, 25 messages, seen again from a fresh device: the server sends only the newest 10.
+    first.destroy();
+    const writer = createChatClient({
+      siteId: server.siteId,
+      server: server.url,
+      storage: 'memory',
+      shareTabs: false,
+      auth,
+    });
+    const conversation = await startConversation(writer, 'Line 1');
+    for (let i = 2; i <= 25; i++) await agentSay(server, conversation, `Line ${i}`);
+    writer.destroy();
+    client = createChatClient({ siteId: server.siteId, server: server.url, storage: 'memory', shareTabs: false, auth });
+    const { el, provider } = await mount(client);
+    provider.style.cssText = 'display: flex; flex-direction: column; height: 240px';
+    client.connect();
+    await waitUntil(() => messages(el).length === 10, 'the newest page', { timeout: 4000 });
+    expect(text(messages(el)[0]!)).to.contain('Line 16');
+    await nextFrame();
+    const log = $(el, '[part="messages"]')!;
+    expect(log.scrollHeight).to.be.greaterThan(log.clientHeight);
+
+    log.scrollTop = 0;
+    log.dispatchEvent(new Event('scroll'));
+    await waitUntil(() => messages(el).length === 20, 'the page before it', { timeout: 4000 });
+    await nextFrame();
+    expect(text(messages(el)[0]!)).to.contain('Line 6');
+    // The message that was at the top stays in view: the older ones went in above it, out of sight.
+    const reading = messages(el).find((m) => /\bLine 16\b/.test(text(m)))!;
+    const box = reading.getBoundingClientRect();
+    const view = log.getBoundingClientRect();
+    expect(box.bottom, 'still on screen').to.be.above(view.top);
+    expect(box.top, 'still on screen').to.be.below(view.bottom);
+    expect(log.scrollTop, 'not thrown back to the top').to.be.above(box.height);
+
+    log.scrollTop = 0;
+    log.dispatchEvent(new Event('scroll'));
+    await waitUntil(() => messages(el).length === 25, 'the first page', { timeout: 4000 });
+    expect(text(messages(el)[0]!)).to.contain('Line 1');
+    expect($(el, '[part~="load-older"]'), 'nothing older to offer').to.equal(null);
+  });
+
   it('is accessible with a conversation on screen', async () => {
     const { server, client } = await setup();
     const { el } = await mount(client);
