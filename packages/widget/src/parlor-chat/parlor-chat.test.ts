@@ -188,6 +188,63 @@ describe('<parlor-chat>', () => {
     expect(launcherOf(el).getAttribute('aria-label')).to.equal('Chat with us');
   });
 
+  it('with sound, chimes for a reply that arrives while closed, and stays quiet while the visitor is reading', async () => {
+    // Counts the chimes: each one is a short-lived audio context with two notes started on it.
+    const notes: number[] = [];
+    const Real = window.AudioContext;
+    window.AudioContext = class extends Real {
+      override createOscillator(): OscillatorNode {
+        const osc = super.createOscillator();
+        const start = osc.start.bind(osc);
+        osc.start = (when?: number) => {
+          notes.push(osc.frequency.value);
+          start(when);
+        };
+        return osc;
+      }
+    };
+    try {
+      const el = await mount('sound');
+      await openPanel(el);
+      await el.client?.send('Is anyone there?');
+      await waitUntil(() => el.client?.getSnapshot().conversation, 'acknowledged', { timeout: 5000 });
+      const conversation = el.client?.getSnapshot().conversation?.id ?? '';
+      await agentSay(server, conversation, 'Reading along with you');
+      await waitUntil(() => el.client?.getSnapshot().items.length === 2, 'the reply arrives', { timeout: 5000 });
+      await aTimeout(100);
+      expect(notes, 'no chime while the panel is open and the tab visible').to.deep.equal([]);
+      el.hide();
+      await agentSay(server, conversation, 'Ping while closed');
+      await waitUntil(() => notes.length > 0, 'a chime for the reply while closed', { timeout: 5000 });
+      expect(notes).to.deep.equal([880, 1320]);
+    } finally {
+      window.AudioContext = Real;
+    }
+  });
+
+  it('without sound, never makes one', async () => {
+    let contexts = 0;
+    const Real = window.AudioContext;
+    window.AudioContext = class extends Real {
+      constructor() {
+        super();
+        contexts++;
+      }
+    };
+    try {
+      const el = await mount();
+      await openPanel(el);
+      await el.client?.send('Quiet please');
+      await waitUntil(() => el.client?.getSnapshot().conversation, 'acknowledged', { timeout: 5000 });
+      el.hide();
+      await agentSay(server, el.client?.getSnapshot().conversation?.id ?? '', 'A silent reply');
+      await waitUntil(() => el.unread === 1, 'the reply arrives', { timeout: 5000 });
+      expect(contexts).to.equal(0);
+    } finally {
+      window.AudioContext = Real;
+    }
+  });
+
   it('passes an accessibility audit in the dark theme and right to left, mirrored', async () => {
     const el = await mount('theme="dark" locale="he"');
     const panel = await openPanel(el);
