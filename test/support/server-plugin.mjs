@@ -71,6 +71,7 @@ export function parlorServerPlugin() {
             auth: { allow: options.allow ?? ['anonymous', 'identified', 'jwt'] },
             ...(options.greeting ? { greeting: options.greeting } : {}),
             ...(options.awayMessage ? { awayMessage: options.awayMessage } : {}),
+            ...(options.replyMinutes ? { replyMinutes: options.replyMinutes } : {}),
             ...(options.businessHours ? { businessHours: options.businessHours } : {}),
             analytics: true,
           },

@@ -29,6 +29,7 @@ export function startServer(
     greeting?: string;
     limits?: Record<string, unknown>;
     awayMessage?: string;
+    replyMinutes?: number;
     /** e.g. `{ timezone: 'UTC', weekly: {} }`: never open, so the site is always away. */
     businessHours?: { timezone: string; weekly: Record<string, string[]> };
   } = {},

@@ -36,6 +36,8 @@ export const siteConfigSchema = z.object({
     .default({ allow: ['anonymous', 'identified', 'jwt'] }),
   greeting: z.string().max(1000).optional(),
   awayMessage: z.string().max(1000).optional(),
+  /** How long the team typically takes to reply, in minutes: the widget's header says so while nobody is online. */
+  replyMinutes: z.number().int().positive().max(43_200).optional(),
   businessHours: z
     .object({
       timezone: z.string().refine((tz) => {
@@ -156,6 +158,7 @@ function demoSites(dataDir: string, port: number): z.input<typeof sitesFileSchem
         allowedOrigins: [`http://localhost:${port}`, `http://127.0.0.1:${port}`],
         greeting: 'Hi! Ask us anything — we usually reply in a few minutes.',
         awayMessage: 'We are away right now. Leave a message and we will answer when we are back.',
+        replyMinutes: 10,
         analytics: true,
       },
     ],

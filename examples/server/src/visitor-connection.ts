@@ -267,6 +267,7 @@ export class VisitorConnection extends ConnectionBase {
         ...(site.greeting ? { greeting: site.greeting } : {}),
         away,
         ...(away && site.awayMessage ? { awayMessage: site.awayMessage } : {}),
+        ...(site.replyMinutes ? { replyMinutes: site.replyMinutes } : {}),
         presence: sitePresence(this.hub, site.id),
       },
     });

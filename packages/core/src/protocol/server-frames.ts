@@ -39,6 +39,8 @@ export const welcomeFrame = z.object({
     /** Outside business hours: show `awayMessage` and offer an email field. */
     away: z.boolean(),
     awayMessage: z.optional(z.string()),
+    /** How long the team typically takes to reply, in minutes, as the site states it (at most 30 days). */
+    replyMinutes: z.optional(z.int().check(z.positive(), z.lte(43_200))),
     presence: presenceSchema,
   }),
 });

@@ -220,3 +220,19 @@ export function formatBytes(n: number, locale: string): string {
   const unit = BYTE_UNITS[index] ?? 'byte';
   return numberFormat(locale, { style: 'unit', unit, unitDisplay: 'short', maximumFractionDigits: 1 }).format(value);
 }
+
+/**
+ * A duration given in minutes, in words, in the largest fitting unit: minutes below an hour, hours below a day, then
+ * days, with at most one decimal.
+ *
+ * @example
+ * ```ts
+ * formatMinutes(90, 'en'); // '1.5 hours'
+ * formatMinutes(5, 'de'); // '5 Minuten'
+ * ```
+ */
+export function formatMinutes(minutes: number, locale: string): string {
+  const [value, unit] =
+    minutes < 60 ? [minutes, 'minute'] : minutes < 1440 ? [minutes / 60, 'hour'] : [minutes / 1440, 'day'];
+  return numberFormat(locale, { style: 'unit', unit, unitDisplay: 'long', maximumFractionDigits: 1 }).format(value);
+}

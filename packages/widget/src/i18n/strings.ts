@@ -59,6 +59,8 @@ export interface ParlorStrings {
   newMessageAnnouncement: (name: string, text: string) => string;
   /** Status line in the header while agents are online. */
   presenceOnline: string;
+  /** Status line in the header while nobody is online, from the site's typical reply time (e.g. `2 hours`). */
+  typicallyReplies: (duration: string) => string;
   /** Heading shown when no agent is available. */
   awayTitle: string;
   /** Label of the email field offered in away mode, so the team can reply later. */

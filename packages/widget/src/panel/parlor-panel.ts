@@ -4,6 +4,7 @@ import { DEFAULT_LIMITS } from '@parlor/core/protocol';
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import { emit } from '../events.js';
+import { formatMinutes } from '../i18n/format.js';
 import { direction, loadStrings, locales, resolveLocale, stringsFor } from '../i18n/locale.js';
 import type { ParlorStrings } from '../i18n/strings.js';
 import type { ParlorContext } from '../parlor-chat/parlor-chat.js';
@@ -347,7 +348,15 @@ export class ParlorPanel extends LitElement {
           <div class="heading">
             <h2 id="title">${s.panelTitle}</h2>
             <p class="presence" data-presence=${away ? 'away' : (state?.presence ?? 'offline')}>
-              ${away ? s.awayTitle : state?.presence === 'online' ? s.presenceOnline : nothing}
+              ${
+                away
+                  ? s.awayTitle
+                  : state?.presence === 'online'
+                    ? s.presenceOnline
+                    : site?.replyMinutes
+                      ? s.typicallyReplies(formatMinutes(site.replyMinutes, settings.locale))
+                      : nothing
+              }
             </p>
           </div>
           <button type="button" class="close" aria-label=${s.close} @click=${this.#close}>

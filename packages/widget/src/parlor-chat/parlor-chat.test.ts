@@ -245,6 +245,28 @@ describe('<parlor-chat>', () => {
     }
   });
 
+  it('says how soon the team typically replies while nobody is online, in the visitor’s language', async () => {
+    const other = await startServer({ siteId: `${SITE}-reply`, replyMinutes: 90 });
+    try {
+      const presence = async (locale: string) => {
+        const el = await fixture<ParlorChat>(
+          `<parlor-chat site-id="${other.siteId}" server="${other.url}" locale="${locale}"></parlor-chat>`,
+        );
+        mounted.push(el);
+        const panel = await openPanel(el);
+        const line = () => panel.shadowRoot?.querySelector('.presence')?.textContent?.trim();
+        await waitUntil(line, 'the welcome fills the header', { timeout: 5000 });
+        const said = line();
+        el.destroy();
+        return said;
+      };
+      expect(await presence('en')).to.equal('Typically replies in 1.5 hours');
+      expect(await presence('de')).to.equal('Antwortet meist innerhalb von 1,5 Stunden');
+    } finally {
+      await stopServer(other);
+    }
+  });
+
   it('passes an accessibility audit in the dark theme and right to left, mirrored', async () => {
     const el = await mount('theme="dark" locale="he"');
     const panel = await openPanel(el);

@@ -35,6 +35,7 @@ export const ar: ParlorStrings = {
   onlineBanner: 'تمت استعادة الاتصال',
   newMessageAnnouncement: (name, text) => `رسالة جديدة من ${name}: ${text}`,
   presenceOnline: 'نحن متصلون الآن',
+  typicallyReplies: (duration) => `يرد عادةً خلال ${duration}`,
   awayTitle: 'نحن غير متاحين حاليًا',
   awayEmailLabel: 'اترك بريدك الإلكتروني وسنرد عليك في أقرب وقت ممكن',
   preChatNameLabel: 'الاسم',

@@ -30,6 +30,7 @@ export const de: ParlorStrings = {
   onlineBanner: 'Sie sind wieder online',
   newMessageAnnouncement: (name, text) => `Neue Nachricht von ${name}: ${text}`,
   presenceOnline: 'Wir sind online',
+  typicallyReplies: (duration) => `Antwortet meist innerhalb von ${duration}`,
   awayTitle: 'Wir sind gerade nicht erreichbar',
   awayEmailLabel: 'Hinterlassen Sie Ihre E-Mail-Adresse, wir melden uns so bald wie möglich',
   // „Name“ is the German word too.

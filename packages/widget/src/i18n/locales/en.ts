@@ -30,6 +30,7 @@ export const en: ParlorStrings = {
   onlineBanner: 'You’re back online',
   newMessageAnnouncement: (name, text) => `New message from ${name}: ${text}`,
   presenceOnline: 'We’re online',
+  typicallyReplies: (duration) => `Typically replies in ${duration}`,
   awayTitle: 'We’re away right now',
   awayEmailLabel: 'Leave your email and we’ll get back to you',
   preChatNameLabel: 'Name',

@@ -31,6 +31,7 @@ export const es: ParlorStrings = {
   onlineBanner: 'Conexión restablecida',
   newMessageAnnouncement: (name, text) => `Nuevo mensaje de ${name}: ${text}`,
   presenceOnline: 'Estamos en línea',
+  typicallyReplies: (duration) => `Suele responder en ${duration}`,
   awayTitle: 'En este momento no estamos disponibles',
   awayEmailLabel: 'Déjenos su correo electrónico y le responderemos lo antes posible',
   preChatNameLabel: 'Nombre',

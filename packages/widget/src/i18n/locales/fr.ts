@@ -33,6 +33,7 @@ export const fr: ParlorStrings = {
   onlineBanner: 'Vous êtes de nouveau en ligne',
   newMessageAnnouncement: (name, text) => `Nouveau message de ${name}\u00a0: ${text}`,
   presenceOnline: 'Nous sommes en ligne',
+  typicallyReplies: (duration) => `Répond généralement en ${duration}`,
   awayTitle: 'Nous sommes absents pour le moment',
   awayEmailLabel: 'Laissez-nous votre adresse e-mail, nous vous répondrons dès que possible',
   preChatNameLabel: 'Nom',

@@ -34,6 +34,7 @@ export const he: ParlorStrings = {
   onlineBanner: 'החיבור חזר',
   newMessageAnnouncement: (name, text) => `הודעה חדשה מאת ${name}: ${text}`,
   presenceOnline: 'אנחנו מחוברים עכשיו',
+  typicallyReplies: (duration) => `בדרך כלל עונים תוך ${duration}`,
   awayTitle: 'אנחנו לא זמינים כרגע',
   awayEmailLabel: 'השאירו כתובת אימייל ונחזור אליכם בהקדם',
   preChatNameLabel: 'שם',

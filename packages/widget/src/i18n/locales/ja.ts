@@ -28,6 +28,7 @@ export const ja: ParlorStrings = {
   onlineBanner: 'オンラインに戻りました',
   newMessageAnnouncement: (name, text) => `${name}から新しいメッセージ：${text}`,
   presenceOnline: 'オンラインで対応中です',
+  typicallyReplies: (duration) => `通常${duration}以内に返信します`,
   awayTitle: 'ただいま対応時間外です',
   awayEmailLabel: 'メールアドレスをご入力いただければ、折り返しご連絡いたします',
   preChatNameLabel: 'お名前',

@@ -30,6 +30,7 @@ export const nl: ParlorStrings = {
   onlineBanner: 'U bent weer online',
   newMessageAnnouncement: (name, text) => `Nieuw bericht van ${name}: ${text}`,
   presenceOnline: 'We zijn online',
+  typicallyReplies: (duration) => `Reageert meestal binnen ${duration}`,
   awayTitle: 'We zijn op dit moment niet bereikbaar',
   awayEmailLabel: 'Laat uw e-mailadres achter, dan nemen we zo snel mogelijk contact met u op',
   preChatNameLabel: 'Naam',

@@ -31,6 +31,7 @@ export const pt: ParlorStrings = {
   onlineBanner: 'Conexão restabelecida',
   newMessageAnnouncement: (name, text) => `Nova mensagem de ${name}: ${text}`,
   presenceOnline: 'Estamos online',
+  typicallyReplies: (duration) => `Costuma responder em ${duration}`,
   awayTitle: 'No momento, não estamos disponíveis',
   awayEmailLabel: 'Deixe seu e-mail e retornaremos o mais breve possível',
   preChatNameLabel: 'Nome',
