@@ -201,7 +201,10 @@ ${
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify({ items: [{ id: Number(data.get('id')), quantity: Number(data.get('quantity')) }] }),
-    }).then(count);
+    })
+      // As Dawn does: the added items come back and update the drawer.
+      .then(function (r) { return r.json(); })
+      .then(count);
   });
   var banner = document.getElementById('cookie-banner');
   function decide(allowed) {
