@@ -42,7 +42,10 @@ export function readConfig(script: HTMLScriptElement | null): LoaderConfig | und
   } catch {
     // A broken block falls back to the attributes.
   }
-  const c = { ...script?.dataset, ...raw } as LoaderConfig;
+  // An empty theme setting means "not set" (an empty launcher label would leave the button nameless).
+  const c = Object.fromEntries(
+    Object.entries({ ...script?.dataset, ...raw }).filter(([, value]) => value !== ''),
+  ) as unknown as LoaderConfig;
   const { siteId, server } = c;
   if (!siteId || !/^https?:\/\//.test(server)) {
     console.warn('Parlor: bad config');
@@ -50,7 +53,7 @@ export function readConfig(script: HTMLScriptElement | null): LoaderConfig | und
   }
   const root = (window as { Shopify?: { routes?: { root?: string } } }).Shopify?.routes?.root;
   c.widget ||= new URL('/cdn/parlor.js', server).href;
-  c.customer ||= null;
+  c.customer ??= null;
   c.root = `${c.root || root || ''}/`.replace(/\/+$/, '/');
   c.proxy ||= '/apps/parlor';
   return c;
