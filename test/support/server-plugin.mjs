@@ -5,6 +5,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startReferenceServer } from './reference-server.mjs';
@@ -53,6 +54,36 @@ function agentSocket(/** @type {number} */ port) {
   });
 }
 
+/** The Shopify store of `parlor-server-start-shopify` and the app secret its app proxy signs with. */
+export const SHOPIFY_SHOP = 'harbour-test.myshopify.com';
+export const SHOPIFY_PROXY_SECRET = 'browser-test-shopify-app-secret-0123';
+
+/** A port nobody listens on, for a server that must know its own origin before it starts. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** The test page's iframe whose URL starts with `url` (puppeteer reaches cross-origin frames too). */
+function storefrontFrame(/** @type {any} */ session, /** @type {string} */ url) {
+  const page = session.browser.getPage(session.id);
+  const frame = page.frames().find((/** @type {any} */ f) => f.url().startsWith(url));
+  if (!frame)
+    throw new Error(
+      `no frame at ${url} (frames: ${page
+        .frames()
+        .map((/** @type {any} */ f) => f.url())
+        .join(', ')})`,
+    );
+  return frame;
+}
+
 /** @returns {import('@web/test-runner').TestRunnerPlugin} */
 export function parlorServerPlugin() {
   /** @type {Map<string, Instance>} */
@@ -73,6 +104,7 @@ export function parlorServerPlugin() {
             ...(options.awayMessage ? { awayMessage: options.awayMessage } : {}),
             ...(options.replyMinutes ? { replyMinutes: options.replyMinutes } : {}),
             ...(options.businessHours ? { businessHours: options.businessHours } : {}),
+            ...(options.shopify ? { shopify: options.shopify } : {}),
             analytics: true,
           },
         ],
@@ -94,7 +126,7 @@ export function parlorServerPlugin() {
 
   return {
     name: 'parlor-server',
-    async executeCommand({ command, payload }) {
+    async executeCommand({ command, payload, session }) {
       if (!command.startsWith('parlor-server')) return undefined;
       const p = /** @type {any} */ (payload ?? {});
       const get = () => {
@@ -108,6 +140,47 @@ export function parlorServerPlugin() {
           const instance = await start(p);
           instances.set(id, instance);
           return info(id, instance);
+        }
+        case 'parlor-server-start-shopify': {
+          // A Shopify store: the storefront fixture on the server's own origin (as `localhost`, so the
+          // test page and the shop are same-site and the shop's Lax cookies work inside the test's iframe).
+          const port = await freePort();
+          const id = `s${++next}`;
+          const instance = await start(
+            {
+              ...p,
+              origins: [...p.origins, `http://localhost:${port}`],
+              shopify: {
+                shop: SHOPIFY_SHOP,
+                proxySecret: SHOPIFY_PROXY_SECRET,
+                tokenTtlSeconds: 600,
+                storefront: true,
+              },
+            },
+            undefined,
+            port,
+          );
+          instances.set(id, instance);
+          const base = `http://localhost:${port}/fixture/shopify/${p.siteId ?? 'test'}/`;
+          return { ...info(id, instance), storefront: base, shop: SHOPIFY_SHOP };
+        }
+        case 'parlor-server-storefront-eval': {
+          // Runs an expression in the storefront's (cross-origin) iframe through the browser's debugging
+          // protocol, as a shop's own script would run there; resolves with its (JSON) value.
+          const frame = storefrontFrame(session, p.url);
+          return { value: await frame.evaluate(p.expression) };
+        }
+        case 'parlor-server-storefront-click': {
+          // A real click (pointer events, the works) on an element of the storefront's iframe.
+          await storefrontFrame(session, p.url).locator(p.selector).click();
+          return true;
+        }
+        case 'parlor-server-visitor': {
+          // Who the server holds a visitor (or a conversation's visitor) to be.
+          const storage = get().server.hub.storage;
+          const visitorId = p.conversation ? (await storage.getConversation(p.conversation))?.visitorId : p.visitorId;
+          const visitor = visitorId ? await storage.getVisitor(visitorId) : null;
+          return visitor ? { id: visitor.id, mode: visitor.mode, userId: visitor.userId } : false;
         }
         case 'parlor-server-restart': {
           const i = get();

@@ -104,3 +104,45 @@ export function agentRead(server: TestServerInfo, conversation: string, seq: num
 export function eventCounts(server: TestServerInfo): Promise<Record<string, number>> {
   return executeServerCommand('parlor-server-event-counts', { id: server.id });
 }
+
+/** A test server whose site is a Shopify store, with the storefront fixture at `storefront`. */
+export interface ShopifyServerInfo extends TestServerInfo {
+  /** The fixture storefront's root, e.g. `http://localhost:41234/fixture/shopify/<site id>/`. */
+  storefront: string;
+  /** The shop's permanent domain. */
+  shop: string;
+}
+
+/**
+ * Starts a server whose site is a Shopify store: its storefront fixture (product page, Ajax Cart, customer
+ * login, an app proxy that signs as Shopify does) is served on the server's own origin, which the site
+ * allows. Give each test file its own `siteId`: the fixture's cookies are scoped by it.
+ */
+export function startShopifyServer(options: { siteId: string }): Promise<ShopifyServerInfo> {
+  return executeServerCommand('parlor-server-start-shopify', { origins: [location.origin], ...options });
+}
+
+/**
+ * Evaluates `expression` in the storefront's iframe (cross-origin, so through the browser's debugging
+ * protocol) and resolves with its JSON value; a promise is awaited.
+ */
+export async function storefrontEval<T>(server: ShopifyServerInfo, expression: string): Promise<T> {
+  const result = await executeServerCommand<{ value: T }, unknown>('parlor-server-storefront-eval', {
+    url: server.storefront,
+    expression,
+  });
+  return result.value;
+}
+
+/** Clicks an element of the storefront's iframe as a visitor would (a real pointer). `>>>` pierces shadow roots. */
+export function storefrontClick(server: ShopifyServerInfo, selector: string): Promise<boolean> {
+  return executeServerCommand('parlor-server-storefront-click', { url: server.storefront, selector });
+}
+
+/** Who the server holds a visitor (by id, or a conversation's visitor) to be, or null. */
+export async function storedVisitor(
+  server: TestServerInfo,
+  by: { visitorId: string } | { conversation: string },
+): Promise<{ id: string; mode: string; userId: string | null } | null> {
+  return (await executeServerCommand('parlor-server-visitor', { id: server.id, ...by })) || null;
+}

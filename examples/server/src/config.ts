@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DEFAULT_LIMITS, siteIdSchema, type Limits } from '@parlor/core/protocol';
@@ -15,6 +15,21 @@ const originPattern = z
   );
 
 const jwkSchema = z.looseObject({ kty: z.string() });
+
+/** A site's Shopify storefront: the app proxy that vouches for logged-in customers (see docs/shopify.md). */
+export const shopifyConfigSchema = z.object({
+  /** The shop's permanent domain, the `shop` parameter Shopify adds to app-proxy requests. */
+  shop: z.string().regex(/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/, 'a permanent domain like "my-shop.myshopify.com"'),
+  /** The app's client secret: Shopify signs app-proxy requests with it. Never sent to a browser. */
+  proxySecret: z.string().min(16, "at least 16 characters (the app's client secret)"),
+  /** Lifetime of the customer JWTs the proxy issues, in seconds (60 to 900). */
+  tokenTtlSeconds: z.number().int().min(60).max(900).default(600),
+  /**
+   * Serve the storefront fixture (a product page with Shopify's globals, Ajax Cart and an app proxy that
+   * signs as Shopify does) at `/fixture/shopify/<site id>/`. For demos and tests only: it sells nothing.
+   */
+  storefront: z.boolean().default(false),
+});
 
 /** One site's configuration, as written in the sites file. */
 export const siteConfigSchema = z.object({
@@ -53,6 +68,8 @@ export const siteConfigSchema = z.object({
     .optional(),
   /** Count widget events (load/open/close/message_sent) for visitors who consented. Off by default. */
   analytics: z.boolean().default(false),
+  /** The site is a Shopify store: app-proxy identity for its customers. */
+  shopify: shopifyConfigSchema.optional(),
 });
 
 /** A site's configuration after validation. */
@@ -81,10 +98,15 @@ export const sitesFileSchema = z
   .object({ sites: z.array(siteConfigSchema).min(1), agents: z.array(agentSchema).default([]) })
   .superRefine((file, ctx) => {
     const ids = new Set<string>();
+    const shops = new Set<string>();
     file.sites.forEach((site, i) => {
       if (ids.has(site.id))
         ctx.addIssue({ code: 'custom', path: ['sites', i, 'id'], message: `duplicate site id "${site.id}"` });
       ids.add(site.id);
+      const shop = site.shopify?.shop;
+      if (shop && shops.has(shop))
+        ctx.addIssue({ code: 'custom', path: ['sites', i, 'shopify', 'shop'], message: `duplicate shop "${shop}"` });
+      if (shop) shops.add(shop);
     });
     file.agents.forEach((agent, i) =>
       agent.sites.forEach((id, j) => {
@@ -160,6 +182,13 @@ function demoSites(dataDir: string, port: number): z.input<typeof sitesFileSchem
         awayMessage: 'We are away right now. Leave a message and we will answer when we are back.',
         replyMinutes: 10,
         analytics: true,
+        // The Shopify storefront fixture at /fixture/shopify/demo/, signing its app proxy with a secret
+        // derived from the site's (so existing demo data directories keep working).
+        shopify: {
+          shop: 'parlor-demo.myshopify.com',
+          proxySecret: createHash('sha256').update(`shopify-proxy:${secrets.secret}`).digest('hex'),
+          storefront: true,
+        },
       },
     ],
     agents: [{ id: 'demo-agent', name: 'Demo agent', token: secrets.agentToken, sites: ['*'] }],

@@ -14,6 +14,8 @@ import { createLogger } from './log.js';
 import { Metrics } from './metrics.js';
 import { originAllowed } from './origin.js';
 import { greetingResponder, type Responder } from './responder.js';
+import { APP_PROXY_PATH, appProxyToken } from './shopify/app-proxy.js';
+import { STOREFRONT_PREFIX, StorefrontFixture } from './shopify/storefront-fixture.js';
 import { serveFile } from './static-files.js';
 import type { Storage } from './storage/storage.js';
 import { KeyedBuckets } from './token-bucket.js';
@@ -51,6 +53,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const PUBLIC_DIR = join(here, '..', 'public');
 const CONSOLE_DIR = join(here, '..', 'dist', 'console');
 const CDN_DIR = join(dirname(fileURLToPath(import.meta.resolve('@parlor/widget/package.json'))), 'dist', 'cdn');
+const SHOPIFY_DIR = join(dirname(fileURLToPath(import.meta.resolve('@parlor/shopify-loader/package.json'))), 'dist');
 /** The WebSocket layer's own hard cap; the protocol's (smaller) frame limit is checked per frame. */
 const HARD_MAX_PAYLOAD = 1024 * 1024;
 
@@ -120,6 +123,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const connections = new Set<ConnectionBase>();
   const perIp = new Map<string, number>();
   const ipRequests = new KeyedBuckets(5, 30, hub.now);
+  const storefront = new StorefrontFixture(hub.sites, hub.now);
   let closing = false;
 
   async function route(req: IncomingMessage, res: ServerResponse, reqLog: ReturnType<typeof log.child>): Promise<void> {
@@ -130,6 +134,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (method === 'OPTIONS' && (path === '/v1/uploads' || path === '/v1/events')) return preflight(req, res, hub);
     if (method === 'POST' && path === '/v1/uploads') return upload(req, res, ctx);
     if (method === 'POST' && path === '/v1/events') return events(req, res, ctx);
+    if (path.startsWith(STOREFRONT_PREFIX)) return storefront.handle(req, res, url, ownOrigin(req, config));
+    if (method === 'GET' && path === `${APP_PROXY_PATH}/token`) {
+      // Reached through Shopify's app proxy (same origin for the storefront): no CORS, never cached.
+      const { status, body } = await appProxyToken(hub.sites.values(), url.search, hub.now());
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(JSON.stringify(body));
+      return;
+    }
     if (method !== 'GET' && method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
@@ -174,6 +186,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const name = path.slice('/cdn/'.length);
       const cache = name === 'parlor.js' ? 'public, max-age=300' : 'public, max-age=31536000, immutable';
       if (await serveFile(res, CDN_DIR, name, cache, { 'access-control-allow-origin': '*' })) return;
+    } else if (path === '/shopify/parlor-shopify.js') {
+      // The storefront loader, for the fixture and for merchants who paste the snippet instead of the app embed.
+      if (
+        await serveFile(res, SHOPIFY_DIR, 'parlor-shopify.js', 'public, max-age=300', {
+          'access-control-allow-origin': '*',
+        })
+      )
+        return;
     } else if (path.startsWith('/static/')) {
       if (await serveFile(res, PUBLIC_DIR, path.slice('/static/'.length), 'no-cache')) return;
     }
