@@ -141,6 +141,28 @@ describe('@parlor/core client against the real server', function () {
     expect(client.getSnapshot().visitor?.userId).to.equal('jwt-user');
   });
 
+  it('keeps each JWT user’s history to themselves on a shared browser', async () => {
+    const ana = make({ auth: { mode: 'jwt', token: await siteJwt('jwt-ana', 600, undefined, 'client') } });
+    await ana.send('Ana’s private question');
+    await acked(ana, 1);
+    await new Promise((r) => setTimeout(r, 300)); // the history cache is written
+    ana.destroy();
+    // Offline from here (nobody listens on port 9): whatever shows comes from this browser's storage.
+    const offline = { server: 'http://127.0.0.1:9' };
+    const anaAgain = make({ ...offline, auth: { mode: 'jwt', token: async () => siteJwt('jwt-ana', 600) } });
+    anaAgain.connect();
+    await waitUntil(() => anaAgain.getSnapshot().timeline.stored.length === 1, 'Ana’s cache', { timeout: 5000 });
+    anaAgain.destroy();
+    // Bo signs in next on the same browser: he never sees Ana's history.
+    const bo = make({ ...offline, auth: { mode: 'jwt', token: await siteJwt('jwt-bo', 600) } });
+    const seen: number[] = [];
+    bo.subscribe(() => seen.push(bo.getSnapshot().timeline.stored.length));
+    bo.connect();
+    await waitUntil(() => seen.length > 0, 'Bo’s storage opened', { timeout: 5000 });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(Math.max(0, ...seen)).to.equal(0);
+  });
+
   it('stops on an invalid credential instead of hammering the server', async () => {
     const net = cuttableSocket();
     const client = make({

@@ -70,6 +70,7 @@ export class ChatClient {
   #state: ChatState = INITIAL_STATE;
   readonly #listeners = new Set<ChatListener>();
   #auth: AuthOption;
+  #jwtSubject: string | undefined;
   #store: Promise<ChatStore> | null = null;
   readonly #outbox: Outbox;
   #connection: Connection | null = null;
@@ -373,7 +374,24 @@ export class ChatClient {
 
   #identityKey(): string {
     const auth = this.#auth;
-    return auth.mode === 'identified' ? `user:${auth.userId}` : auth.mode === 'jwt' ? 'jwt' : 'anonymous';
+    if (auth.mode === 'identified') return `user:${auth.userId}`;
+    return auth.mode === 'jwt' ? `jwt:${this.#jwtSubject ?? ''}` : 'anonymous';
+  }
+
+  /**
+   * Reads the subject of a JWT identity, so each signed-in user gets storage of their own: two people signing in
+   * on one browser never see each other's cached history. Read, not verified (the server verifies); a token
+   * function is asked once more for it.
+   */
+  async #readJwtSubject(): Promise<void> {
+    const auth = this.#auth;
+    if (auth.mode !== 'jwt') return;
+    try {
+      const token = typeof auth.token === 'string' ? auth.token : String(await auth.token());
+      this.#jwtSubject = jwtSubject(token);
+    } catch {
+      this.#jwtSubject = undefined; // the connection will report the token's failure
+    }
   }
 
   #openStore(): Promise<ChatStore> {
@@ -411,6 +429,7 @@ export class ChatClient {
     if (this.#active || this.#destroyed) return;
     this.#active = true;
     this.#trackPage();
+    await this.#readJwtSubject();
     await this.#openStore();
     // Destroyed while storage opened: joining now would take the tab lock for a client nobody will release.
     if (this.#destroyed) return;
@@ -790,4 +809,21 @@ export class ChatClient {
  */
 export function createChatClient(options: ChatClientOptions): ChatClient {
   return new ChatClient(options);
+}
+
+/** The `sub` claim of a compact JWT, unverified; undefined when there is none or the token is malformed. */
+function jwtSubject(token: string): string | undefined {
+  try {
+    const payload = token.split('.')[1] ?? '';
+    const json = atob(
+      payload
+        .replace(/-/g, '+')
+        .replace(/_/g, '/')
+        .padEnd(Math.ceil(payload.length / 4) * 4, '='),
+    );
+    const sub: unknown = (JSON.parse(json) as { sub?: unknown }).sub;
+    return typeof sub === 'string' ? sub : undefined;
+  } catch {
+    return undefined;
+  }
 }
