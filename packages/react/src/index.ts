@@ -25,9 +25,4 @@ export type {
   StoredItem,
   TimelineItem,
 } from '@parlor/core';
-export type {
-  ParlorContext,
-  ParlorEventMap,
-  ParlorIdentity,
-  ParlorStrings,
-} from '@parlor/widget';
+export type { ParlorContext, ParlorEventMap, ParlorIdentity, ParlorStrings } from '@parlor/widget';

@@ -11,7 +11,10 @@ import { build } from 'vite';
 const require = createRequire(new URL('../package.json', import.meta.url));
 const PREFIX = '/__react/';
 
-/** Specifier → the name it has in the bundle; their export names come from the CommonJS modules themselves. */
+/**
+ * Specifier → the name it has in the bundle; their export names come from the CommonJS modules themselves.
+ * @type {Record<string, string>}
+ */
 const MODULES = {
   react: 'React',
   'react/jsx-runtime': 'JsxRuntime',
@@ -19,7 +22,10 @@ const MODULES = {
   'react-dom/client': 'ReactDomClient',
   'react-dom/server': 'ReactDomServer',
 };
-/** Where each one's browser build lives (react-dom/server's browser entry renders without Node streams). */
+/**
+ * Where each one's browser build lives (react-dom/server's browser entry renders without Node streams).
+ * @type {Record<string, string>}
+ */
 const FILES = { 'react-dom/server': 'react-dom/server.browser' };
 
 /** @type {Promise<string> | undefined} */
@@ -71,7 +77,7 @@ export function reactEsmPlugin() {
       if (!context.path.startsWith(PREFIX)) return undefined;
       if (context.path === `${PREFIX}bundle.js`) return { body: await bundled(), type: 'js' };
       const spec = decodeURIComponent(context.path.slice(PREFIX.length, -'.js'.length));
-      const name = MODULES[/** @type {keyof typeof MODULES} */ (spec)];
+      const name = MODULES[spec];
       if (!name) return undefined;
       const keys = namesOf(spec);
       const body = [
