@@ -7,6 +7,7 @@ import {
   startServer,
   stopServer,
   storedMessages,
+  userHash,
   type TestServerInfo,
 } from '../../../test/support/server.js';
 import { forgetVisitor, mount, unmountAll, widgetIn } from '../test/browser-helpers.js';
@@ -204,6 +205,26 @@ describe('<ChatWidget>', () => {
     el.show();
     view.render(h(ChatWidget, { ...base, theme: 'auto', open: false, ...second.props }));
     expect(el.open).to.equal(true);
+  });
+
+  it('identity signs the visitor in when given and out when removed', async () => {
+    const ref = createRef<ChatWidgetHandle>();
+    const identity = { mode: 'identified', userId: 'u-42', userHash: await userHash('u-42') } as const;
+    const base = { ref, siteId: SITE, server: server.url };
+    const view = mount(h(ChatWidget, { ...base, identity }));
+    const el = await upgraded(view.container);
+    expect(el.auth).to.deep.equal(identity);
+    await ref.current!.send('Signed in?');
+    await waitUntil(() => el.client?.getSnapshot().visitor?.userId === 'u-42', 'the server knows the user', {
+      timeout: 5000,
+    });
+    view.render(h(ChatWidget, { ...base, identity: { ...identity } }));
+    expect(el.client!.getSnapshot().visitor?.userId, 'an equal identity changes nothing').to.equal('u-42');
+
+    view.render(h(ChatWidget, { ...base }));
+    await waitUntil(() => el.client!.getSnapshot().visitor === null, 'signed out: the visitor is forgotten');
+    expect(el.auth).to.equal(undefined);
+    expect(el.client!.getSnapshot().conversation).to.equal(null);
   });
 
   it('a different site is a different widget: a fresh element', async () => {
