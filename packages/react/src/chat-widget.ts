@@ -140,7 +140,7 @@ const flag = (on: boolean | undefined) => (on ? '' : undefined);
  *   siteId="my-shop"
  *   server="https://chat.example.com"
  *   theme="auto"
- *   context={{ cart: { currency: 'EUR', total: 4200, items: [] } }}
+ *   context={{ attributes: { plan: 'pro' } }}
  *   onMessage={(event) => console.log(event.detail.message)}
  * />
  * <button onClick={() => chat.current?.send('Is this in stock?')}>Ask about this product</button>
