@@ -1,5 +1,5 @@
 // The example reads @parlor/react (and what it builds on) from source, through the workspace's shared settings.
-import { defineConfig, mergeConfig } from 'vite';
+import { defineConfig, mergeConfig, type UserConfig } from 'vite';
 import { shared } from '../../vite.config.ts';
 
 export default defineConfig(
@@ -16,5 +16,5 @@ export default defineConfig(
         },
       },
     },
-  }),
+  } satisfies UserConfig),
 );
