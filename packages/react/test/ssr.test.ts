@@ -16,7 +16,7 @@ describe(`@parlor/react on a server (React ${expected})`, () => {
   it('imports without a window and renders <ChatWidget/> as the same bare element every time', async () => {
     assert.equal(typeof (globalThis as { window?: unknown }).window, 'undefined');
     assert.equal(typeof (globalThis as { customElements?: unknown }).customElements, 'undefined');
-    const { ChatWidget } = await import('./index.js');
+    const { ChatWidget } = await import('../src/index.js');
     const page = h(
       ChatWidget,
       {
@@ -52,7 +52,7 @@ describe(`@parlor/react on a server (React ${expected})`, () => {
   });
 
   it('renders a custom UI on the hooks from the client’s first state, leaving nothing running', async () => {
-    const { ChatProvider, useChat, useChatClient } = await import('./index.js');
+    const { ChatProvider, useChat, useChatClient } = await import('../src/index.js');
     const Status = () => {
       const { connection, items, storage } = useChat();
       return h('p', null, `${connection.status} ${items.length} ${storage}`);
