@@ -7,6 +7,7 @@ import { chromeLauncher } from '@web/test-runner-chrome';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { reactEsmPlugin } from './packages/react/test/react-esm-plugin.mjs';
 import { parlorServerPlugin } from './test/support/server-plugin.mjs';
 
 /** Prints "wtr: N passed, N failed, N skipped" at exit: the line scripts/test.mjs sums. */
@@ -41,6 +42,8 @@ export default {
   nodeResolve: { exportConditions: ['@parlor/source', 'development', 'browser'] },
   plugins: [
     parlorServerPlugin(),
+    // React is CommonJS: @parlor/react's tests get it as ES modules.
+    reactEsmPlugin(),
     esbuildPlugin({ ts: true, target: 'es2022', tsconfig: new URL('tsconfig.base.json', import.meta.url).pathname }),
   ],
   reporters: [defaultReporter(), countsReporter()],

@@ -1,0 +1,100 @@
+import { expect, waitUntil } from '@open-wc/testing';
+import type { ParlorChat } from '@parlor/widget';
+import { createElement as h, type ReactNode } from 'react';
+import { hydrateRoot, type Root } from 'react-dom/client';
+import { renderToString } from 'react-dom/server';
+import { startServer, stopServer, type TestServerInfo } from '../../../test/support/server.js';
+import { forgetVisitor } from '../test/browser-helpers.js';
+import { ChatProvider, ChatWidget, useChat, useChatClient } from './index.js';
+
+const SITE = 'r-hydrate';
+
+function Status(): ReactNode {
+  const { connection, items, unread } = useChat();
+  return h('p', null, `${connection.status}, ${items.length} messages, ${unread} unread`);
+}
+
+/** A product page: the widget with every kind of prop, and a custom status line on the hooks. */
+function Page({ server }: { server: string }): ReactNode {
+  const client = useChatClient({ siteId: SITE, server });
+  return h(
+    'main',
+    null,
+    h('h1', null, 'Walnut desk'),
+    h(ChatWidget, {
+      siteId: SITE,
+      server,
+      theme: 'auto',
+      position: 'left',
+      preChat: true,
+      greeting: 'Questions about the desk?',
+      className: 'support',
+      style: { zIndex: 10 },
+      context: { attributes: { product: 'walnut-desk' } },
+      consent: { context: true, analytics: false },
+      onOpen: () => undefined,
+    }),
+    h(ChatProvider, { client }, h(Status)),
+  );
+}
+
+/** Hydrates `node` over `html`, collecting every console error and recoverable error React reports. */
+function hydrate(html: string, node: ReactNode) {
+  const container = document.createElement('div');
+  container.innerHTML = html;
+  document.body.append(container);
+  const errors: unknown[] = [];
+  const original = console.error;
+  console.error = (...args: unknown[]) => errors.push(args.map(String).join(' '));
+  const root: Root = hydrateRoot(container, node, { onRecoverableError: (error) => errors.push(error) });
+  return {
+    container,
+    errors,
+    done: () => {
+      console.error = original;
+      root.unmount();
+      container.remove();
+    },
+  };
+}
+
+describe('server rendering and hydration', () => {
+  let server: TestServerInfo;
+
+  before(async () => {
+    server = await startServer({ siteId: SITE });
+  });
+
+  after(async () => {
+    await stopServer(server);
+    await forgetVisitor(SITE);
+  });
+
+  it('hydrates the server markup without a warning, keeping the server-rendered element', async () => {
+    const html = renderToString(h(Page, { server: server.url }));
+    expect(html).to.contain(`<parlor-chat class="support" style="z-index:10" site-id="${SITE}"`);
+    expect(html).to.contain('<p>idle, 0 messages, 0 unread</p>');
+    const run = hydrate(html, h(Page, { server: server.url }));
+    try {
+      const before = run.container.querySelector('parlor-chat') as ParlorChat;
+      await waitUntil(() => before.matches(':defined') && before.context, 'hydrated, registered and configured', {
+        timeout: 5000,
+      });
+      expect(run.container.querySelector('parlor-chat'), 'the same element, not re-created').to.equal(before);
+      expect(before.context).to.deep.equal({ attributes: { product: 'walnut-desk' } });
+      expect(run.errors).to.deep.equal([]);
+    } finally {
+      run.done();
+    }
+  });
+
+  it('the same check does catch a mismatch', async () => {
+    const Mismatch = () => h('p', null, typeof window === 'undefined' ? 'server' : 'client');
+    const run = hydrate('<p>server</p>', h(Mismatch));
+    try {
+      await waitUntil(() => run.errors.length > 0, 'React reports the mismatch', { timeout: 5000 });
+    } finally {
+      run.done();
+    }
+  });
+});

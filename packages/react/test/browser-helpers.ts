@@ -1,0 +1,57 @@
+// Helpers for @parlor/react's browser tests: mount a React tree in the page, and forget a test's visitor.
+import type { ReactNode } from 'react';
+import { flushSync } from 'react-dom';
+import { createRoot, type Root } from 'react-dom/client';
+
+export interface Mounted {
+  readonly container: HTMLElement;
+  /** Renders a new tree into the same root, synchronously (layout and passive effects included). */
+  render(node: ReactNode): void;
+  /** Unmounts the tree and removes the container. */
+  unmount(): void;
+}
+
+const mounted = new Set<Mounted>();
+
+/** Renders `node` into a fresh container in the document, synchronously. */
+export function mount(node: ReactNode): Mounted {
+  const container = document.createElement('div');
+  document.body.append(container);
+  const root: Root = createRoot(container);
+  const handle: Mounted = {
+    container,
+    render: (next) => flushSync(() => root.render(next)),
+    unmount: () => {
+      if (!mounted.delete(handle)) return;
+      flushSync(() => root.unmount());
+      container.remove();
+    },
+  };
+  mounted.add(handle);
+  handle.render(node);
+  return handle;
+}
+
+/** Unmounts every tree still mounted (for `afterEach`). */
+export function unmountAll(): void {
+  for (const handle of [...mounted]) handle.unmount();
+}
+
+/** Each test is a new visitor: drops the session flags and the IndexedDB stores of `siteId`. */
+export async function forgetVisitor(siteId: string): Promise<void> {
+  sessionStorage.clear();
+  localStorage.clear();
+  for (const db of await indexedDB.databases())
+    if (db.name?.includes(siteId))
+      await new Promise((done) => {
+        const request = indexedDB.deleteDatabase(db.name ?? '');
+        request.onsuccess = request.onerror = request.onblocked = done;
+      });
+}
+
+/** The `<parlor-chat>` element a test rendered. */
+export function widgetIn(container: HTMLElement): HTMLElement {
+  const el = container.querySelector<HTMLElement>('parlor-chat');
+  if (!el) throw new Error('no <parlor-chat> rendered');
+  return el;
+}
