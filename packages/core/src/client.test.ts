@@ -163,6 +163,22 @@ describe('@parlor/core client against the real server', function () {
     expect(Math.max(0, ...seen)).to.equal(0);
   });
 
+  it('an eager client destroyed at once throws nothing later (a framework mounting twice)', async () => {
+    const errors: unknown[] = [];
+    const onError = (event: ErrorEvent) => {
+      errors.push(event.error);
+      event.preventDefault();
+    };
+    window.addEventListener('error', onError);
+    try {
+      make({ connect: 'eager' }).destroy();
+      await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      window.removeEventListener('error', onError);
+    }
+    expect(errors).to.deep.equal([]);
+  });
+
   it('stops on an invalid credential instead of hammering the server', async () => {
     const net = cuttableSocket();
     const client = make({

@@ -98,7 +98,11 @@ export class ChatClient {
       () => this.#flush(),
     );
     if (this.#options.attributes) this.#context.attributes = this.#options.attributes;
-    if (this.#options.connect === 'eager') queueMicrotask(() => this.connect());
+    // Not once destroyed: `connect()` would throw from the microtask, where nobody can catch it.
+    if (this.#options.connect === 'eager')
+      queueMicrotask(() => {
+        if (!this.#destroyed) this.connect();
+      });
   }
 
   // ---- store: subscribe / snapshot ----

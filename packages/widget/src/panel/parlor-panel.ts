@@ -105,7 +105,7 @@ export class ParlorPanel extends LitElement {
     };
     void stringsFor(locale).then(
       () => {
-        if (this.settings) this.settings = { ...this.settings, strings: loadStrings(locale, init.strings) };
+        if (this.settings) this.settings = { ...this.settings, strings: loadStrings(locale, this.#init?.strings) };
       },
       () => undefined, // the locale's chunk failed to load: English stays
     );
@@ -163,6 +163,13 @@ export class ParlorPanel extends LitElement {
     setTimeout(() => {
       if (this.#chat.client === client) client.connect(); // not if the panel was destroyed meanwhile
     });
+  }
+
+  /** Replaces the page's string overrides (the element's `strings` property changed). */
+  setStrings(strings: Partial<ParlorStrings> | undefined): void {
+    if (!this.#init || !this.settings) return;
+    this.#init = { ...this.#init, strings };
+    this.settings = { ...this.settings, strings: loadStrings(this.settings.locale, strings) };
   }
 
   /** Moves focus into the composer (or the first field of a form the panel shows instead). */

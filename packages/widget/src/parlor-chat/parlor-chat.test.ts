@@ -267,6 +267,31 @@ describe('<parlor-chat>', () => {
     }
   });
 
+  it('takes new strings at once, on the launcher and in the open panel, even when set before it was defined', async () => {
+    const early = document.createElement('parlor-chat-later') as HTMLElement & { strings?: unknown };
+    early.strings = { launcherLabel: 'Talk to the shop' };
+    const el = await mount();
+    el.strings = { launcherLabel: 'Ask the bakery', panelTitle: 'The bakery' };
+    expect(launcherOf(el).getAttribute('aria-label')).to.equal('Ask the bakery');
+    const panel = await openPanel(el);
+    expect(panel.shadowRoot?.querySelector('#title')?.textContent).to.equal('The bakery');
+    el.strings = { panelTitle: 'The bakery, open till six' };
+    await panel.updateComplete;
+    expect(panel.shadowRoot?.querySelector('#title')?.textContent).to.equal('The bakery, open till six');
+    expect(launcherOf(el).getAttribute('aria-label')).to.equal('Chat with us');
+    // An element created before `<parlor-chat>` was defined keeps what was set on it then.
+    const { ParlorChat } = await import('./parlor-chat.js');
+    customElements.define('parlor-chat-later', class extends ParlorChat {});
+    customElements.upgrade(early);
+    document.body.append(early);
+    try {
+      const label = early.shadowRoot?.querySelector('[part~="launcher"]')?.getAttribute('aria-label');
+      expect(label).to.equal('Talk to the shop');
+    } finally {
+      (early as unknown as ParlorChat).destroy();
+    }
+  });
+
   it('passes an accessibility audit in the dark theme and right to left, mirrored', async () => {
     const el = await mount('theme="dark" locale="he"');
     const panel = await openPanel(el);

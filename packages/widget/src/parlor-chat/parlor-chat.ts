@@ -140,8 +140,15 @@ export class ParlorChat extends HTMLElement {
   auth: ParlorIdentity | undefined;
   /** Custom attributes and cart shown to agents (with the visitor's consent). */
   context: ParlorContext | undefined;
-  /** Replacements for any built-in string. */
-  strings: Partial<ParlorStrings> | undefined;
+  /** Replacements for any built-in string; takes effect at once, on the launcher and in an open panel. */
+  get strings(): Partial<ParlorStrings> | undefined {
+    return this.#strings;
+  }
+  set strings(strings: Partial<ParlorStrings> | undefined) {
+    this.#strings = strings;
+    this.#renderLabel();
+    this.#panel?.setStrings(strings);
+  }
   /** A client you created yourself (`createChatClient`); by default the widget creates its own. */
   chatClient: ChatClient | undefined;
   /** Mount the panel inside this element instead of floating above the launcher (an inline chat page). */
@@ -150,6 +157,7 @@ export class ParlorChat extends HTMLElement {
   consent: Consent | undefined;
 
   readonly #root: ShadowRoot;
+  #strings: Partial<ParlorStrings> | undefined;
   readonly #launcher: HTMLButtonElement;
   readonly #badge: HTMLElement;
   #panel: ParlorPanel | undefined;
@@ -183,6 +191,12 @@ export class ParlorChat extends HTMLElement {
     this.#launcher = launcher;
     this.#badge = badge;
     this.#root.append(launcher);
+    // Set on the element before it was defined: the value sits on the instance, hiding the accessor.
+    if (Object.hasOwn(this, 'strings')) {
+      const strings = this.strings;
+      delete (this as { strings?: unknown }).strings;
+      this.strings = strings;
+    }
   }
 
   /** The site id (the `site-id` attribute). */
@@ -221,7 +235,8 @@ export class ParlorChat extends HTMLElement {
 
   connectedCallback(): void {
     if (!this.#styled) {
-      adoptStyles(this.#root, this.getAttribute('nonce'));
+      // The property: browsers hide a nonce attribute's value once the element is in the document.
+      adoptStyles(this.#root, this.nonce || this.getAttribute('nonce'));
       this.#styled = true;
     }
     if (this.#teardown !== undefined) {
