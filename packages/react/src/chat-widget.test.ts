@@ -112,10 +112,11 @@ describe('<ChatWidget>', () => {
     expect(el.strings).to.equal(strings);
     expect(el.context).to.deep.equal(context);
     expect(el.consent).to.deep.equal(consent);
-    // The element follows them: the position moves the launcher left, the locale names it.
+    // The element follows them: the position moves the launcher left, and the strings, set as a property after
+    // the element was connected, name it (they win over the locale's own label).
     const launcher = el.shadowRoot?.querySelector('button[part~="launcher"]');
     expect(launcher!.getBoundingClientRect().left).to.be.lessThan(window.innerWidth / 2);
-    expect(launcher?.getAttribute('aria-label')).to.equal('Discuter avec nous');
+    expect(launcher?.getAttribute('aria-label')).to.equal('Questions?');
   });
 
   it('fires typed callbacks, and the ref opens, closes, toggles and sends through the real server', async () => {

@@ -245,7 +245,8 @@ describe('<parlor-chat>', () => {
     }
   });
 
-  it('says how soon the team typically replies while nobody is online, in the visitor’s language', async () => {
+  it('says how soon the team typically replies while nobody is online, in the visitor’s language', async function () {
+    this.timeout(30_000); // two panels, opened one after the other
     const other = await startServer({ siteId: `${SITE}-reply`, replyMinutes: 90 });
     try {
       const presence = async (locale: string) => {
