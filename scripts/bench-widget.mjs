@@ -11,9 +11,23 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { startReferenceServer } from '../test/support/reference-server.mjs';
+import { freePort, startReferenceServer } from '../test/support/reference-server.mjs';
+import {
+  benchOptions,
+  count,
+  instrument,
+  kb,
+  launcherShown,
+  mb,
+  median,
+  ms,
+  pageFigures,
+  readMetrics,
+  scriptAndTaskMs,
+  shift,
+  table,
+} from './bench-support.mjs';
 import { launchChromium } from './launch-chromium.mjs';
 
 const root = new URL('..', import.meta.url);
@@ -21,16 +35,7 @@ const CDN_DIR = new URL('packages/widget/dist/cdn/', root);
 const SITE_ID = 'bench';
 const OPEN_TIMEOUT_MS = 10_000;
 
-const { values: options } = parseArgs({
-  options: {
-    runs: { type: 'string', default: '5' },
-    throttle: { type: 'string', default: '4' },
-    settle: { type: 'string', default: '2000' },
-  },
-});
-const RUNS = Math.max(1, Number.parseInt(options.runs, 10) || 5);
-const THROTTLE = Math.max(1, Number(options.throttle) || 4);
-const SETTLE_MS = Math.max(0, Number(options.settle) || 0);
+const { runs: RUNS, throttle: THROTTLE, settleMs: SETTLE_MS } = benchOptions();
 
 // The browser driver is a devDependency of the example server: resolve it from there.
 
@@ -64,18 +69,6 @@ async function startParlorServer(/** @type {string} */ pageOrigin) {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-/** A port nobody listens on, for a server that must know its own origin before it starts. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 const PARAGRAPHS = [
@@ -154,38 +147,6 @@ async function startPageServer() {
 
 // ——— In-page instrumentation ———
 
-// Installed before any page script: collects long tasks, layout shifts, and when the launcher is first
-// laid out (checked on each animation frame once <parlor-chat> is in the document, so the page without
-// Parlor runs no polling at all).
-function instrument() {
-  /** @type {any} */
-  const bench = { longTasks: [], shifts: [], launcherAt: null, launcherShown: null };
-  // Awaited by the harness in one call, so no polling from outside adds work to the page.
-  bench.launcherShown = new Promise((resolve) => (bench.showLauncher = resolve));
-  /** @type {any} */ (window).__bench = bench;
-  new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) bench.longTasks.push(entry.duration);
-  }).observe({ type: 'longtask', buffered: true });
-  new PerformanceObserver((list) => {
-    for (const entry of /** @type {any[]} */ (list.getEntries()))
-      if (!entry.hadRecentInput) bench.shifts.push(entry.value);
-  }).observe({ type: 'layout-shift', buffered: true });
-  const launcher = () => document.querySelector('parlor-chat')?.shadowRoot?.querySelector('[part~="launcher"]');
-  const frame = () => {
-    const el = launcher();
-    const box = el?.getBoundingClientRect();
-    if (el && box && box.width > 0 && box.height > 0 && getComputedStyle(el).visibility !== 'hidden')
-      bench.showLauncher((bench.launcherAt = performance.now()));
-    else requestAnimationFrame(frame);
-  };
-  const watch = new MutationObserver(() => {
-    if (!document.querySelector('parlor-chat')) return;
-    watch.disconnect();
-    requestAnimationFrame(frame);
-  });
-  watch.observe(document, { childList: true, subtree: true });
-}
-
 /**
  * Resolves when the composer's textarea exists and has focus: `parlor-chat` → `parlor-panel` →
  * `parlor-composer` → textarea, each through its shadow root. Times out with the stage it reached.
@@ -231,18 +192,10 @@ function waitComposerFocused(/** @type {number} */ timeoutMs) {
 
 // ——— One run ———
 
-/** @param {Record<string, number>} metrics @param {string} name */
-const metric = (metrics, name) => metrics[name] ?? NaN;
-
-async function readMetrics(/** @type {any} */ cdp) {
-  const { metrics } = await cdp.send('Performance.getMetrics');
-  return Object.fromEntries(metrics.map((/** @type {{ name: string, value: number }} */ m) => [m.name, m.value]));
-}
-
 /** Heap in use after a full collection, so garbage waiting to be swept does not count. */
 async function heapAfterGc(/** @type {any} */ cdp) {
   await cdp.send('HeapProfiler.collectGarbage');
-  return metric(await readMetrics(cdp), 'JSHeapUsedSize');
+  return (await readMetrics(cdp)).JSHeapUsedSize ?? NaN;
 }
 
 /** A page in a fresh context (empty cache and storage) with the CPU slowed and the metrics on. */
@@ -289,14 +242,7 @@ async function loadAndSettle(
   await page.goto(url, { waitUntil: 'load' });
   let problem;
   if (withParlor) {
-    const shown = await page.evaluate(
-      (/** @type {number} */ timeout) =>
-        Promise.race([
-          /** @type {any} */ (window).__bench.launcherShown.then(() => true),
-          new Promise((resolve) => setTimeout(() => resolve(false), timeout)),
-        ]),
-      10_000,
-    );
+    const shown = await launcherShown(page);
     if (!shown) {
       problem = await page.evaluate(() => {
         const chat = document.querySelector('parlor-chat');
@@ -381,29 +327,14 @@ async function beforeInteraction(
 ) {
   const ownScriptMs = scriptMsFrom(await stopTrace(cdp), parlorOrigin);
   const metrics = await readMetrics(cdp);
-  const inPage = await page.evaluate(async () => {
-    const bench = /** @type {any} */ (window).__bench;
-    const nav = /** @type {PerformanceNavigationTiming} */ (performance.getEntriesByType('navigation')[0]);
-    const fcp = performance.getEntriesByName('first-contentful-paint')[0];
-    return {
-      launcherAt: bench.launcherAt,
-      longTasks: bench.longTasks.length,
-      blocking: bench.longTasks.reduce(
-        (/** @type {number} */ s, /** @type {number} */ d) => s + Math.max(0, d - 50),
-        0,
-      ),
-      cls: bench.shifts.reduce((/** @type {number} */ s, /** @type {number} */ v) => s + v, 0),
-      load: nav.loadEventEnd,
-      fcp: fcp ? fcp.startTime : NaN,
-      databases: (await indexedDB.databases()).map((db) => db.name ?? ''),
-    };
-  });
+  const inPage = {
+    ...(await pageFigures(page)),
+    databases: await page.evaluate(async () => (await indexedDB.databases()).map((db) => db.name ?? '')),
+  };
   return {
     ...inPage,
     ownScriptMs,
-    scriptMs: metric(metrics, 'ScriptDuration') * 1000,
-    // The harness's own CDP commands run on the main thread too: not the page's work.
-    taskMs: (metric(metrics, 'TaskDuration') - metric(metrics, 'DevToolsCommandDuration')) * 1000,
+    ...scriptAndTaskMs(metrics),
     heap: await heapAfterGc(cdp),
     sockets: [...seen.sockets],
     scripts: [...seen.scripts],
@@ -487,27 +418,6 @@ async function runWithParlor(
 }
 
 // ——— Report ———
-
-const median = (/** @type {number[]} */ values) => {
-  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
-  if (sorted.length === 0) return NaN;
-  const mid = sorted.length >> 1;
-  const at = (/** @type {number} */ i) => sorted[i] ?? NaN;
-  return sorted.length % 2 ? at(mid) : (at(mid - 1) + at(mid)) / 2;
-};
-
-const ms = (/** @type {number} */ v) => (Number.isFinite(v) ? `${v.toFixed(0)} ms` : 'n/a');
-const kb = (/** @type {number} */ v) => (Number.isFinite(v) ? `${(v / 1024).toFixed(2)} KB` : 'n/a');
-const mb = (/** @type {number} */ v) => (Number.isFinite(v) ? `${(v / 1024 / 1024).toFixed(2)} MB` : 'n/a');
-const count = (/** @type {number} */ v) => (Number.isFinite(v) ? String(v) : 'n/a');
-const shift = (/** @type {number} */ v) => (Number.isFinite(v) ? v.toFixed(4) : 'n/a');
-
-/** Prints a markdown table with aligned columns. */
-function table(/** @type {string[]} */ head, /** @type {string[][]} */ rows) {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (/** @type {string[]} */ cells) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
-  return [line(head), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...rows.map(line)].join('\n');
-}
 
 function cdnFiles() {
   return readdirSync(CDN_DIR)

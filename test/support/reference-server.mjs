@@ -1,5 +1,6 @@
 // Starts the reference server (examples/server/dist) in this process, on loopback, with a sites file given
 // as an object: the one way the browser-test plugin and the benchmarks run it. `pnpm build` first.
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 
 /** @type {Promise<any> | undefined} */
@@ -49,4 +50,16 @@ export async function startReferenceServer({ sitesFile, dataDir, port = 0, limit
     storage,
   });
   return { server, storage };
+}
+
+/** A port nobody listens on, for a server that must know its own origin (to allow it) before it starts. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
 }

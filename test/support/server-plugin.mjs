@@ -5,10 +5,9 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startReferenceServer } from './reference-server.mjs';
+import { freePort, startReferenceServer } from './reference-server.mjs';
 
 export const SITE_SECRET = 'browser-test-secret-0123456789-abcdefgh';
 export const AGENT_TOKEN = 'browser-test-agent-token-0123456789-abcd';
@@ -57,18 +56,6 @@ function agentSocket(/** @type {number} */ port) {
 /** The Shopify store of `parlor-server-start-shopify` and the app secret its app proxy signs with. */
 export const SHOPIFY_SHOP = 'harbour-test.myshopify.com';
 export const SHOPIFY_PROXY_SECRET = 'browser-test-shopify-app-secret-0123';
-
-/** A port nobody listens on, for a server that must know its own origin before it starts. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** The test page's iframe whose URL starts with `url` (puppeteer reaches cross-origin frames too). */
 function storefrontFrame(/** @type {any} */ session, /** @type {string} */ url) {

@@ -4,13 +4,11 @@ import { createElement as h, createRef } from 'react';
 import {
   agentSay,
   serverConnections,
-  startServer,
-  stopServer,
   storedMessages,
   userHash,
   type TestServerInfo,
 } from '../../../test/support/server.js';
-import { forgetVisitor, mount, unmountAll, widgetIn } from '../test/browser-helpers.js';
+import { mount, widgetIn, withTestSite } from '../test/browser-helpers.js';
 import { ChatWidget, type ChatWidgetHandle, type ChatWidgetProps } from './index.js';
 
 const SITE = 'r-widget';
@@ -45,20 +43,8 @@ async function upgraded(container: HTMLElement): Promise<ParlorChat> {
 }
 
 describe('<ChatWidget>', () => {
-  let server: TestServerInfo;
-
-  before(async () => {
-    server = await startServer({ siteId: SITE });
-  });
-
-  after(async () => {
-    await stopServer(server);
-  });
-
-  afterEach(async () => {
-    unmountAll();
-    await forgetVisitor(SITE);
-  });
+  let server!: TestServerInfo;
+  withTestSite(SITE, (started) => (server = started));
 
   it('registers <parlor-chat> on first mount, not at import', async () => {
     expect(customElements.get('parlor-chat')).to.equal(undefined);

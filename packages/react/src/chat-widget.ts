@@ -1,7 +1,7 @@
 'use client';
-import type { ChatClient, Consent } from '@parlor/core';
+import type { ChatClient } from '@parlor/core';
 import { ParlorError } from '@parlor/core';
-import type { ParlorChat, ParlorContext, ParlorEventMap, ParlorIdentity, ParlorStrings } from '@parlor/widget';
+import type { ParlorChat, ParlorContext, ParlorEventMap, ParlorIdentity, ParlorSettings } from '@parlor/widget';
 import {
   createElement,
   forwardRef,
@@ -17,35 +17,9 @@ import { TAG, defineParlorChat, isUpgraded } from './internal/define-element.js'
 import { syncElement } from './internal/sync-element.js';
 
 /** Props of {@link ChatWidget}: every `<parlor-chat>` setting, typed, plus React's `className`, `style`, `id`. */
-export interface ChatWidgetProps {
+export interface ChatWidgetProps extends ParlorSettings {
   /** The site, as configured on the server. Changing it (or `server`) starts a new widget. */
   siteId: string;
-  /** Base URL of the Parlor server, e.g. `https://chat.example.com`; default: the page's origin. */
-  server?: string;
-  /** The bottom corner the widget sits in. Default `right`. */
-  position?: 'right' | 'left';
-  /** `light` (default), `dark`, or `auto` (follows the visitor's system setting). */
-  theme?: 'light' | 'dark' | 'auto';
-  /** A BCP 47 tag; default: the page's `lang`, then the browser's languages. */
-  locale?: string;
-  /** Opens (`true`) or closes (`false`) the panel when it changes; the visitor may still toggle it. */
-  open?: boolean;
-  /** Accessible name of the launcher button. */
-  launcherLabel?: string;
-  /** A greeting shown before the first message, and as the proactive bubble. */
-  greeting?: string;
-  /** Seconds before the greeting pops up beside the launcher (unset: never pops up). */
-  greetingDelay?: number;
-  /** `lazy` (default: no storage, no socket until the visitor interacts) or `eager`. */
-  connect?: 'lazy' | 'eager';
-  /** Ask for the visitor's name and email before the first message. */
-  preChat?: boolean;
-  /** A short chime when a message arrives while the panel is closed or the tab hidden. */
-  sound?: boolean;
-  /** Prefix the page title with the unread count while the tab is hidden. */
-  titleBadge?: boolean;
-  /** CSP nonce for the style fallback in engines without constructable stylesheets. */
-  nonce?: string;
   /**
    * The signed-in visitor (HMAC user hash or JWT), compared by value. Setting it signs the visitor in and their
    * conversation carries over; removing it signs them out and wipes what the widget kept on this device.
@@ -53,10 +27,6 @@ export interface ChatWidgetProps {
   identity?: ParlorIdentity;
   /** Custom attributes and cart shown to agents (with the visitor's consent); merged like `setContext()`. */
   context?: ParlorContext;
-  /** What the visitor agreed to (from your consent banner). */
-  consent?: Consent;
-  /** Replacements for any built-in string. */
-  strings?: Partial<ParlorStrings>;
   /** A client you created (`useChatClient`), to share with your own UI; by default the widget makes its own. */
   client?: ChatClient;
   /** Mount the panel inside this element instead of floating above the launcher (an inline chat page). */

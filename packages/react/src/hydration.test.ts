@@ -3,8 +3,8 @@ import type { ParlorChat } from '@parlor/widget';
 import { createElement as h, type ReactNode } from 'react';
 import { hydrateRoot, type Root } from 'react-dom/client';
 import { renderToString } from 'react-dom/server';
-import { startServer, stopServer, type TestServerInfo } from '../../../test/support/server.js';
-import { forgetVisitor } from '../test/browser-helpers.js';
+import { type TestServerInfo } from '../../../test/support/server.js';
+import { withTestSite } from '../test/browser-helpers.js';
 import { ChatProvider, ChatWidget, useChat, useChatClient } from './index.js';
 
 const SITE = 'r-hydrate';
@@ -59,16 +59,8 @@ function hydrate(html: string, node: ReactNode) {
 }
 
 describe('server rendering and hydration', () => {
-  let server: TestServerInfo;
-
-  before(async () => {
-    server = await startServer({ siteId: SITE });
-  });
-
-  after(async () => {
-    await stopServer(server);
-    await forgetVisitor(SITE);
-  });
+  let server!: TestServerInfo;
+  withTestSite(SITE, (started) => (server = started));
 
   it('hydrates the server markup without a warning, keeping the server-rendered element', async () => {
     const html = renderToString(h(Page, { server: server.url }));

@@ -1,7 +1,7 @@
 import { aTimeout, expect, waitUntil } from '@open-wc/testing';
 import { StrictMode, createElement as h, useEffect, type ReactNode } from 'react';
-import { serverConnections, startServer, stopServer, type TestServerInfo } from '../../../test/support/server.js';
-import { forgetVisitor, mount, unmountAll, widgetIn } from '../test/browser-helpers.js';
+import { serverConnections, type TestServerInfo } from '../../../test/support/server.js';
+import { mount, widgetIn, withTestSite } from '../test/browser-helpers.js';
 import { ChatProvider, ChatWidget, useChat, useChatClient } from './index.js';
 
 const SITE = 'r-strict';
@@ -26,23 +26,11 @@ function HookApp({ server }: { server: string }): ReactNode {
 }
 
 describe('StrictMode', () => {
-  let server: TestServerInfo;
-
-  before(async () => {
-    server = await startServer({ siteId: SITE });
-  });
-
-  after(async () => {
-    await stopServer(server);
-  });
+  let server!: TestServerInfo;
+  withTestSite(SITE, (started) => (server = started));
 
   beforeEach(() => {
     effectMounts = 0;
-  });
-
-  afterEach(async () => {
-    unmountAll();
-    await forgetVisitor(SITE);
   });
 
   /** Waits for the first socket, then long enough for a second one to have shown up too. */

@@ -1,14 +1,8 @@
 import { expect, waitUntil } from '@open-wc/testing';
 import type { ChatClient, ChatClientOptions } from '@parlor/core';
 import { createElement as h, useRef, type ReactNode } from 'react';
-import {
-  agentSay,
-  startServer,
-  stopServer,
-  storedMessages,
-  type TestServerInfo,
-} from '../../../test/support/server.js';
-import { forgetVisitor, mount, unmountAll } from '../test/browser-helpers.js';
+import { agentSay, storedMessages, type TestServerInfo } from '../../../test/support/server.js';
+import { mount, withTestSite } from '../test/browser-helpers.js';
 import { ChatProvider, useChat, useChatClient } from './index.js';
 
 const SITE = 'r-hooks';
@@ -45,20 +39,8 @@ function App({ options, onClient }: { options: ChatClientOptions; onClient?: (c:
 }
 
 describe('useChatClient, useChat, ChatProvider', () => {
-  let server: TestServerInfo;
-
-  before(async () => {
-    server = await startServer({ siteId: SITE });
-  });
-
-  after(async () => {
-    await stopServer(server);
-  });
-
-  afterEach(async () => {
-    unmountAll();
-    await forgetVisitor(SITE);
-  });
+  let server!: TestServerInfo;
+  withTestSite(SITE, (started) => (server = started));
 
   it('a custom UI on useChat() sends and receives through the real server', async () => {
     const { container } = mount(h(App, { options: { siteId: SITE, server: server.url } }));

@@ -1,5 +1,6 @@
 // Helpers for @parlor/react's browser tests: mount a React tree in the page, and forget a test's visitor.
 import type { ReactNode } from 'react';
+import { startServer, stopServer, type TestServerInfo } from '../../../test/support/server.js';
 import { flushSync } from 'react-dom';
 import { createRoot, type Root } from 'react-dom/client';
 
@@ -54,4 +55,23 @@ export function widgetIn(container: HTMLElement): HTMLElement {
   const el = container.querySelector<HTMLElement>('parlor-chat');
   if (!el) throw new Error('no <parlor-chat> rendered');
   return el;
+}
+
+/**
+ * For one `describe` block: a reference server for `siteId` from the first test to the last (handed to `use`), and
+ * after each test every tree unmounted and the test's visitor forgotten.
+ */
+export function withTestSite(siteId: string, use: (server: TestServerInfo) => void): void {
+  let server: TestServerInfo | undefined;
+  before(async () => {
+    server = await startServer({ siteId });
+    use(server);
+  });
+  after(async () => {
+    if (server) await stopServer(server);
+  });
+  afterEach(async () => {
+    unmountAll();
+    await forgetVisitor(siteId);
+  });
 }

@@ -10,6 +10,7 @@ export { locales } from './i18n/locale.js';
 export type { ParlorContext, ParlorIdentity } from './parlor-chat/parlor-chat.js';
 export type { ParlorLocale } from './i18n/locale.js';
 export type { ParlorStrings } from './i18n/strings.js';
+export type { ParlorSettings } from './settings.js';
 export type {
   ParlorErrorDetail,
   ParlorEventMap,

@@ -9,48 +9,12 @@
  */
 import type { ChatClient } from '@parlor/core';
 import type { ParlorEventMap } from '../events.js';
-import type { ParlorStrings } from '../i18n/strings.js';
 import { ParlorChat, type ParlorContext, type ParlorIdentity } from '../parlor-chat/parlor-chat.js';
+import type { ParlorSettings } from '../settings.js';
 import type { Consent } from '@parlor/core';
 
-/** Settings accepted by `Parlor.init()`. Attributes of `<parlor-chat>` in camelCase, plus objects. */
-export interface ParlorInitOptions {
-  /** The site id, as configured on the server. */
-  siteId: string;
-  /** Base URL of the Parlor server. Defaults to the origin this script was loaded from. */
-  server?: string;
-  /** Which bottom corner the widget sits in. */
-  position?: 'left' | 'right';
-  /** `light` (default), `dark` or `auto`. */
-  theme?: 'light' | 'dark' | 'auto';
-  /** A BCP 47 locale; default: the page's, then the browser's. */
-  locale?: string;
-  /** Accessible name of the launcher button. */
-  launcherLabel?: string;
-  /** Greeting shown before the first message (and as the proactive bubble with `greetingDelay`). */
-  greeting?: string;
-  /** Seconds before the greeting pops up beside the launcher. */
-  greetingDelay?: number;
-  /** `lazy` (default) or `eager`. */
-  connect?: 'lazy' | 'eager';
-  /** Ask for name and email before the first message. */
-  preChat?: boolean;
-  /** Chime on new messages while closed or hidden. */
-  sound?: boolean;
-  /** Unread count in the page title while the tab is hidden. */
-  titleBadge?: boolean;
-  /** Open the panel at once. */
-  open?: boolean;
-  /** CSP nonce for the style fallback of old engines. */
-  nonce?: string;
-  /** A signed-in visitor. */
-  identity?: ParlorIdentity;
-  /** Custom attributes and cart for agents. */
-  context?: ParlorContext;
-  /** Consent from the site's banner. */
-  consent?: Consent;
-  /** Overrides of any built-in string. */
-  strings?: Partial<ParlorStrings>;
+/** Settings accepted by `Parlor.init()`: the widget's settings, and where to mount the panel. */
+export interface ParlorInitOptions extends ParlorSettings {
   /** Mount the panel inside this element (or the element matching this selector). */
   container?: Element | string;
 }
