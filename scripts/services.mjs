@@ -144,10 +144,10 @@ export async function startPostgres() {
 }
 
 /**
- * Starts a Redis server (no persistence) as a child process; `restart()` kills it and starts it again on the
- * same port (what the scale-out tests do to it).
+ * Starts a Redis server (no persistence) as a child process. `restart(whileDown)` kills it (SIGKILL), runs
+ * `whileDown`, and starts it again on the same port: what the scale-out tests do to it.
  * @param {{ port?: number, quiet?: boolean }} [options]
- * @returns {Promise<{ url: string, port: number, stop: () => Promise<void>, restart: () => Promise<void>, killNow: () => void }>}
+ * @returns {Promise<{ url: string, port: number, stop: () => Promise<void>, restart: (whileDown?: () => Promise<void>) => Promise<void>, killNow: () => void }>}
  */
 export async function startRedis(options = {}) {
   const bin = redisServer();
@@ -180,9 +180,13 @@ export async function startRedis(options = {}) {
       await kill();
       rmSync(dir, { recursive: true, force: true });
     },
-    async restart() {
+    async restart(whileDown) {
       await kill();
-      await launch();
+      try {
+        await whileDown?.();
+      } finally {
+        await launch();
+      }
     },
     /** Synchronous, for `process.on('exit')`. */
     killNow() {

@@ -12,6 +12,7 @@ import type { AgentConfig } from './config.js';
 import { ConnectionBase, type Peer } from './connection-base.js';
 import { topics, type FanoutEvent } from './fanout.js';
 import {
+  agentStatuses,
   appendAndPublish,
   contextForAgents,
   payloadHash,
@@ -399,7 +400,7 @@ export class AgentConnection extends ConnectionBase {
       case 'presence':
         this.send({
           type: 'presence',
-          agents: [...this.hub.presence.values()]
+          agents: agentStatuses(this.hub)
             .filter(({ agent }) => agentSites(this.hub, agent).some((s) => this.#sites.has(s)))
             .map(({ agent, status }) => ({ id: agent.id, name: agent.name, status })),
         });

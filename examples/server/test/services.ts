@@ -12,7 +12,7 @@ interface ServicesModule {
     url: string;
     port: number;
     stop(): Promise<void>;
-    restart(): Promise<void>;
+    restart(whileDown?: () => Promise<void>): Promise<void>;
   }>;
 }
 
