@@ -3,7 +3,8 @@
 // and directories (no systemd, no Docker), loopback only, and stopped again at the end.
 //
 // As a module: `const services = await startServices(); … await services.stop();` gives DATABASE_URL and
-// REDIS_URL. As a command: `node scripts/services.mjs -- <command…>` runs the command with both set.
+// REDIS_URL. As a command: `node scripts/services.mjs -- <command…>` runs the command with both set;
+// `node scripts/services.mjs --ensure` only installs what is missing (CI does this up front).
 // When a server program is missing and we run as root on Debian, it is installed from apt first
 // (`postgresql`, `redis-server`); otherwise the error says how to get it.
 //
@@ -73,7 +74,7 @@ function redisServer() {
 }
 
 /** Installs the missing Debian packages when we may (root, apt); otherwise explains. */
-function ensureInstalled() {
+export function ensureInstalled() {
   const missing = [];
   if (!postgresBin()) missing.push('postgresql');
   if (!redisServer()) missing.push('redis-server');
@@ -226,6 +227,11 @@ export async function startServices() {
 
 // `node scripts/services.mjs -- <command…>`: the command runs with DATABASE_URL and REDIS_URL set.
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  if (process.argv.includes('--ensure')) {
+    ensureInstalled();
+    say(`PostgreSQL: ${postgresBin()}; Redis: ${redisServer()}`);
+    process.exit(0);
+  }
   const dash = process.argv.indexOf('--');
   const command = dash >= 0 ? process.argv.slice(dash + 1) : [];
   const services = await startServices();
