@@ -386,9 +386,11 @@ export class AgentConnection extends ConnectionBase {
         if (event.origin !== this.id) this.send(readFrameOf(event));
         return;
       case 'conversation':
-        void this.#accessible(event.conversation).then(async (c) => {
-          if (c) this.send({ type: 'conversation', item: await summarize(this.hub, c) });
-        });
+        this.#accessible(event.conversation)
+          .then(async (c) => {
+            if (c) this.send({ type: 'conversation', item: await summarize(this.hub, c) });
+          })
+          .catch((error: unknown) => this.log.warn('list refresh failed', { error: (error as Error).message }));
         return;
       case 'visitors':
         // Coalesce bursts (many visitors arriving at once) into one list per 250 ms.

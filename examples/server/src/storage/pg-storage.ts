@@ -99,7 +99,15 @@ export function createPgStorage(options: PgStorageOptions): Storage {
     return promise;
   }
 
-  const rows = (sql: string, params: unknown[] = []) => track(async () => (await pool.query<Row>(sql, params)).rows);
+  // Every statement is named, so each connection parses and plans it once and then only binds values.
+  const names = new Map<string, string>();
+  const named = (text: string, values: unknown[]) => {
+    let name = names.get(text);
+    if (!name) names.set(text, (name = `parlor_${names.size + 1}`));
+    return { name, text, values };
+  };
+  const rows = (sql: string, params: unknown[] = []) =>
+    track(async () => (await pool.query<Row>(named(sql, params))).rows);
   const one = async (sql: string, params: unknown[], what: string) => {
     const [row] = await rows(sql, params);
     if (!row) throw new Error(`${what}: not found`);
@@ -144,7 +152,7 @@ export function createPgStorage(options: PgStorageOptions): Storage {
     for (let attempt = 0; ; attempt++) {
       let result;
       try {
-        result = await pool.query<Row>(APPEND_SQL, params);
+        result = await pool.query<Row>(named(APPEND_SQL, params));
       } catch (error) {
         // Lost the race to store this client id: run again to read the winner's row.
         if ((error as { code?: string }).code === UNIQUE_VIOLATION && attempt < 3) continue;
