@@ -241,14 +241,20 @@ async function runMode(mode) {
     peer.conversation = /** @type {{ conversation: string }} */ (ack).conversation;
   });
   const connectSeconds = (Date.now() - t0) / 1000;
+  // Like real clients, every socket pings every 20 s (the server drops sockets silent for two 25 s intervals).
+  /** @type {Peer[]} */
+  const agentPeers = [];
+  let pingCursor = 0;
+  const pinger = setInterval(() => {
+    const all = [...visitors, ...agentPeers];
+    for (let n = Math.ceil(all.length / 20); n > 0; n--) all[pingCursor++ % all.length]?.send({ type: 'ping' });
+  }, 1000);
   await sleep(1000);
   const rssPerConnection = servers.reduce((sum, s, k) => sum + s.rss() - (baseline[k] ?? 0), 0) / N;
   say(`${mode}: ${N} visitors connected with a conversation each in ${connectSeconds.toFixed(1)} s`);
 
   // 2. Agents connect (to the other process than their visitors) and open their conversations.
   let replying = true;
-  /** @type {Peer[]} */
-  const agentPeers = [];
   await pool(AGENTS, 10, async (k) => {
     const server = serverOf(k + 1);
     const peer = await connect(
@@ -324,8 +330,8 @@ async function runMode(mode) {
   );
   const relay = [...latencies].sort((a, b) => a - b);
   const lost = sentAt.size;
-  const framesPerSecond = after.reduce((sum, m, k) => sum + m.frames - (before[k]?.frames ?? 0), 0) / (window + 1);
-  const storedPerSecond = after.reduce((sum, m, k) => sum + m.stored - (before[k]?.stored ?? 0), 0) / (window + 1);
+  const framesPerSecond = after.reduce((sum, m, k) => sum + m.frames - (before[k]?.frames ?? 0), 0) / SECONDS;
+  const storedPerSecond = after.reduce((sum, m, k) => sum + m.stored - (before[k]?.stored ?? 0), 0) / SECONDS;
 
   // 4. Saturation: every visitor's burst at once; agents only read.
   replying = false;
@@ -343,6 +349,9 @@ async function runMode(mode) {
   const acked = await Promise.race([Promise.all(waits).then(() => waits.length), sleep(120_000).then(() => -1)]);
   const saturation = acked < 0 ? NaN : (N * BURST) / ((performance.now() - t0) / 1000);
 
+  clearInterval(pinger);
+  const dropped = [...visitors, ...agentPeers].filter((p) => p?.ws.readyState !== 1).length;
+  if (dropped) say(`${mode}: ${dropped} sockets were closed by the server during the run`);
   if (errors.size) say(`${mode}: error frames received: ${JSON.stringify(Object.fromEntries(errors))}`);
   for (const peer of [...agentPeers, ...visitors]) peer?.ws.terminate();
   await Promise.all(servers.map((s) => s.stop()));
