@@ -3,12 +3,13 @@
 // Steps run in order; a failing step is reported and the rest still run, so one run shows every problem.
 import { spawn } from 'node:child_process';
 import { findChromium } from './ensure-chromium.mjs';
+import { startServices } from './services.mjs';
 
 const pnpm = process.env.npm_execpath
   ? [process.execPath, process.env.npm_execpath]
   : ['npx', '-y', `pnpm@${process.env.npm_package_packageManager?.split('@')[1] ?? '10.34.9'}`];
 
-/** @type {[label: string, args: string[]][]} */
+/** @type {[label: string, args: string[], options?: { services?: boolean }][]} */
 const STEPS = [
   ['build', ['-r', 'build']],
   ['typecheck', ['typecheck']],
@@ -17,7 +18,8 @@ const STEPS = [
   ['size', ['size']],
   ['docs', ['run', 'docs']], // `pnpm docs` is npm's "open the homepage": run the script by name
   ['changesets', ['exec', 'changeset', 'status']],
-  ['node tests', ['-r', '--no-bail', '--workspace-concurrency=1', 'test']],
+  // The scale-out tests need PostgreSQL and Redis: started (installed first if needed) just for this step.
+  ['node tests', ['-r', '--no-bail', '--workspace-concurrency=1', 'test'], { services: true }],
   ['browser tests', ['exec', 'web-test-runner']],
 ];
 
@@ -43,9 +45,28 @@ const t0 = Date.now();
 let passed = 0;
 let failed = 0;
 const broken = [];
-for (const [label, args] of STEPS) {
+for (const [label, args, options] of STEPS) {
   console.log(`\n== ${label} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  /** @type {Awaited<ReturnType<typeof startServices>> | null} */
+  let services = null;
+  if (options?.services && !(process.env.DATABASE_URL && process.env.REDIS_URL)) {
+    try {
+      services = await startServices();
+    } catch (error) {
+      console.error(`PostgreSQL/Redis could not be started: ${/** @type {Error} */ (error).message}`);
+      if (process.env.CI) {
+        broken.push(`${label} (services)`);
+        failed++;
+      }
+    }
+  }
+  if (services) Object.assign(process.env, { DATABASE_URL: services.databaseUrl, REDIS_URL: services.redisUrl });
   const { code, out } = await run(args);
+  if (services) {
+    await services.stop();
+    delete process.env.DATABASE_URL;
+    delete process.env.REDIS_URL;
+  }
   let counted = 0;
   for (const [, n = '0'] of out.matchAll(/# pass (\d+)$/gm)) {
     passed += +n;

@@ -12,6 +12,7 @@ import type { AgentConfig } from './config.js';
 import { ConnectionBase, type Peer } from './connection-base.js';
 import { topics, type FanoutEvent } from './fanout.js';
 import {
+  agentStatuses,
   appendAndPublish,
   contextForAgents,
   payloadHash,
@@ -385,9 +386,11 @@ export class AgentConnection extends ConnectionBase {
         if (event.origin !== this.id) this.send(readFrameOf(event));
         return;
       case 'conversation':
-        void this.#accessible(event.conversation).then(async (c) => {
-          if (c) this.send({ type: 'conversation', item: await summarize(this.hub, c) });
-        });
+        this.#accessible(event.conversation)
+          .then(async (c) => {
+            if (c) this.send({ type: 'conversation', item: await summarize(this.hub, c) });
+          })
+          .catch((error: unknown) => this.log.warn('list refresh failed', { error: (error as Error).message }));
         return;
       case 'visitors':
         // Coalesce bursts (many visitors arriving at once) into one list per 250 ms.
@@ -399,7 +402,7 @@ export class AgentConnection extends ConnectionBase {
       case 'presence':
         this.send({
           type: 'presence',
-          agents: [...this.hub.presence.values()]
+          agents: agentStatuses(this.hub)
             .filter(({ agent }) => agentSites(this.hub, agent).some((s) => this.#sites.has(s)))
             .map(({ agent, status }) => ({ id: agent.id, name: agent.name, status })),
         });

@@ -134,6 +134,10 @@ export interface ServerConfig {
   /** Take the client IP from the last `X-Forwarded-For` hop (behind a trusted proxy). */
   trustProxy: boolean;
   logLevel: LogLevel;
+  /** `DATABASE_URL`: storage on PostgreSQL instead of the embedded SQLite file. */
+  databaseUrl?: string;
+  /** `REDIS_URL`: fan-out through Redis, so several processes serve one conversation. */
+  redisUrl?: string;
 }
 
 /** A configuration problem, naming the field. Start-up prints it and stops. */
@@ -150,6 +154,14 @@ const envSchema = z.object({
   TRUST_PROXY: z.enum(['0', '1', 'true', 'false']).default('0'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   MAX_CONNECTIONS_PER_IP: z.coerce.number().int().positive().default(20),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
+    .optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')
+    .optional(),
 });
 
 function describe(error: z.ZodError, source: string): string {
@@ -230,6 +242,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     helloTimeoutMs: 10_000,
     trustProxy: e.TRUST_PROXY === '1' || e.TRUST_PROXY === 'true',
     logLevel: e.LOG_LEVEL,
+    ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}),
+    ...(e.REDIS_URL ? { redisUrl: e.REDIS_URL } : {}),
     ...overrides,
   };
 }

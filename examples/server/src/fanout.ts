@@ -1,4 +1,5 @@
 import type { Message, Role } from '@parlor/core/protocol';
+import type { Hub } from './hub.js';
 
 /**
  * What travels between connections (and, with Redis, between processes). Plain JSON: no class
@@ -32,13 +33,15 @@ export const topics = {
 export type FanoutListener = (topic: string, event: FanoutEvent) => void;
 
 /**
- * Publish/subscribe between connections. The in-process implementation is below; a Redis one
- * implements the same interface so several processes serve one conversation.
+ * Publish/subscribe between connections. The in-process implementation is below; the Redis one
+ * (`fanout-redis.ts`) implements the same interface so several processes serve one conversation.
  */
 export interface Fanout {
   publish(topic: string, event: FanoutEvent): void;
   subscribe(topic: string, listener: FanoutListener): void;
   unsubscribe(topic: string, listener: FanoutListener): void;
+  /** Called once by the server before it listens, with the state it shares (storage, presence). */
+  start?(hub: Hub): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -45,6 +45,8 @@ export interface Hub {
   ipMessages: KeyedBuckets;
   /** Agent presence by agent id: status and how many consoles they have open. */
   presence: Map<string, { agent: AgentConfig; status: 'online' | 'away'; connections: number }>;
+  /** Agents with a console open on other server processes (kept by the Redis fan-out; empty otherwise). */
+  peerPresence: Map<string, { agent: AgentConfig; status: 'online' | 'away' }>;
   now: () => number;
 }
 
@@ -134,10 +136,19 @@ export async function summarize(hub: Hub, c: ConversationRecord): Promise<Conver
   return summary;
 }
 
+/** Every agent with a console open on any process, with their status; online wins over away. */
+export function agentStatuses(hub: Hub): { agent: AgentConfig; status: 'online' | 'away' }[] {
+  const merged = new Map<string, { agent: AgentConfig; status: 'online' | 'away' }>(hub.peerPresence);
+  for (const [id, { agent, status }] of hub.presence) {
+    if (merged.get(id)?.status !== 'online') merged.set(id, { agent, status });
+  }
+  return [...merged.values()];
+}
+
 /** The presence a site's visitors see: someone online, else someone away, else offline. */
 export function sitePresence(hub: Hub, site: string): Presence {
   let away = false;
-  for (const { agent, status } of hub.presence.values()) {
+  for (const { agent, status } of agentStatuses(hub)) {
     if (!agent.sites.includes('*') && !agent.sites.includes(site)) continue;
     if (status === 'online') return 'online';
     away = true;
@@ -147,7 +158,8 @@ export function sitePresence(hub: Hub, site: string): Presence {
 
 /**
  * Stores a message and tells everyone who should know: the conversation's listeners get the message,
- * the site's agents a list refresh. Nothing is published for a duplicate or a conflict.
+ * the site's agents a list refresh. A duplicate is re-sent to the conversation's listeners only; nothing
+ * is published for a conflict.
  */
 export async function appendAndPublish(
   hub: Hub,
@@ -157,14 +169,17 @@ export async function appendAndPublish(
   receivedAt: number,
 ): Promise<AppendResult> {
   const result = await hub.storage.appendMessage(message);
-  if (result.status !== 'stored') return result;
-  hub.metrics.messagesStored++;
+  if (result.status === 'conflict') return result;
+  // A duplicate is published again: the process that stored it may have died between its commit and its
+  // publish. Listeners key messages by seq, so a second copy changes nothing for them (at least once).
   hub.fanout.publish(topics.conversation(message.conversationId), {
     kind: 'message',
     message: toWireMessage(result.message, ''),
     origin,
     receivedAt,
   });
+  if (result.status !== 'stored') return result;
+  hub.metrics.messagesStored++;
   hub.fanout.publish(topics.agents(siteId), { kind: 'conversation', conversation: message.conversationId });
   return result;
 }

@@ -113,6 +113,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     responder: options.responder ?? greetingResponder,
     live: new Map(),
     presence: new Map(),
+    peerPresence: new Map(),
     ipMessages: new KeyedBuckets(
       config.limits.messagesPerSecond * 5,
       config.limits.messageBurst * 3,
@@ -266,6 +267,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   );
   sweep.unref();
 
+  // Connect the fan-out (Redis) before taking connections, so the first message already crosses processes.
+  await hub.fanout.start?.(hub);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());

@@ -527,19 +527,25 @@ export class VisitorConnection extends ConnectionBase {
         if (event.origin !== this.id) this.send(readFrameOf(event));
         return;
       case 'conversation':
-        void this.hub.storage.getConversation(event.conversation).then((c) => {
-          if (c && c.visitorId === session.visitor.id)
-            this.send({ type: 'conversation', conversation: conversationState(c) });
-        });
+        this.hub.storage
+          .getConversation(event.conversation)
+          .then((c) => {
+            if (c && c.visitorId === session.visitor.id)
+              this.send({ type: 'conversation', conversation: conversationState(c) });
+          })
+          .catch((error: unknown) => this.log.warn('state refresh failed', { error: (error as Error).message }));
         return;
       case 'visitor-conversation':
         if (event.visitor !== session.visitor.id) return;
         // Another tab (or an agent's proactive message) started a conversation: follow it, and say so.
         this.subscribe(topics.conversation(event.conversation));
-        void this.hub.storage.getConversation(event.conversation).then((c) => {
-          if (c && c.visitorId === session.visitor.id)
-            this.send({ type: 'conversation', conversation: conversationState(c) });
-        });
+        this.hub.storage
+          .getConversation(event.conversation)
+          .then((c) => {
+            if (c && c.visitorId === session.visitor.id)
+              this.send({ type: 'conversation', conversation: conversationState(c) });
+          })
+          .catch((error: unknown) => this.log.warn('state refresh failed', { error: (error as Error).message }));
         return;
       case 'presence':
         this.send({ type: 'presence', presence: sitePresence(this.hub, session.site.id) });

@@ -1,0 +1,152 @@
+/**
+ * The PostgreSQL schema of the reference server, as an ordered list of migrations: the same tables,
+ * columns and constraints as the SQLite schema (`migrations.ts`), so both pass one test suite.
+ *
+ * JSON columns use `json`, not `jsonb`: `json` keeps the text exactly as written (key order, escapes such
+ * as `\u0000`, which `jsonb` refuses), and storage never looks inside it.
+ *
+ * Several processes may start at once against one database: every step runs in its own transaction
+ * under a transaction-scoped advisory lock, and re-reads the applied version inside it, so each step is
+ * applied exactly once and a failed step leaves the database at the previous version.
+ */
+import type { Pool } from 'pg';
+import type { Migration } from './migrations.js';
+
+/** Every PostgreSQL migration, oldest first. Never edit a step that has shipped: append a new one. */
+export const pgMigrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE visitors (
+        id TEXT PRIMARY KEY,
+        site_id TEXT NOT NULL,
+        mode TEXT NOT NULL CHECK (mode IN ('anonymous', 'identified', 'jwt')),
+        user_id TEXT,
+        name TEXT,
+        email TEXT,
+        created_at BIGINT NOT NULL,
+        last_seen_at BIGINT NOT NULL
+      );
+      CREATE UNIQUE INDEX visitors_site_user_key ON visitors (site_id, user_id) WHERE user_id IS NOT NULL;
+
+      CREATE TABLE conversations (
+        id TEXT PRIMARY KEY,
+        site_id TEXT NOT NULL,
+        visitor_id TEXT NOT NULL REFERENCES visitors (id),
+        status TEXT NOT NULL CHECK (status IN ('open', 'closed')),
+        epoch INTEGER NOT NULL CHECK (epoch >= 1),
+        last_seq INTEGER NOT NULL DEFAULT 0 CHECK (last_seq >= 0),
+        visitor_read_seq INTEGER NOT NULL DEFAULT 0,
+        agent_read_seq INTEGER NOT NULL DEFAULT 0,
+        last_agent_seq INTEGER NOT NULL DEFAULT 0,
+        last_visitor_seq INTEGER NOT NULL DEFAULT 0,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      );
+      CREATE INDEX conversations_visitor_idx ON conversations (visitor_id, updated_at DESC);
+      CREATE INDEX conversations_site_idx ON conversations (site_id, updated_at DESC);
+
+      CREATE TABLE messages (
+        conversation_id TEXT NOT NULL REFERENCES conversations (id),
+        seq INTEGER NOT NULL CHECK (seq >= 1),
+        client_id TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('visitor', 'agent', 'bot', 'system')),
+        author_id TEXT NOT NULL,
+        author_name TEXT,
+        body JSON NOT NULL,
+        quick_replies JSON,
+        proactive BOOLEAN NOT NULL DEFAULT FALSE,
+        created_at BIGINT NOT NULL,
+        payload_hash TEXT NOT NULL,
+        CONSTRAINT messages_pkey PRIMARY KEY (conversation_id, seq),
+        CONSTRAINT messages_client_id_key UNIQUE (conversation_id, client_id)
+      );
+
+      CREATE TABLE visitor_contexts (
+        visitor_id TEXT PRIMARY KEY REFERENCES visitors (id),
+        page JSON,
+        attributes JSON,
+        cart JSON,
+        consent JSON,
+        updated_at BIGINT NOT NULL
+      );
+
+      CREATE TABLE uploads (
+        id TEXT PRIMARY KEY,
+        site_id TEXT NOT NULL,
+        visitor_id TEXT REFERENCES visitors (id),
+        agent_id TEXT,
+        name TEXT NOT NULL,
+        mime TEXT NOT NULL,
+        size BIGINT NOT NULL CHECK (size >= 0),
+        path TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+
+      CREATE TABLE event_counts (
+        site_id TEXT NOT NULL,
+        day TEXT NOT NULL,
+        name TEXT NOT NULL,
+        count BIGINT NOT NULL,
+        CONSTRAINT event_counts_pkey PRIMARY KEY (site_id, day, name)
+      );
+    `,
+  },
+];
+
+/** The advisory lock key migrations hold (any constant; "parlor" in ASCII). */
+const MIGRATION_LOCK = 0x7061726c6f72;
+
+/**
+ * Brings the database behind `pool` up to the newest version in `list` and returns that version.
+ * Idempotent and safe to run from several processes at once. Throws if the database was written by a
+ * newer version of the server than this one knows.
+ */
+export async function applyPgMigrations(pool: Pool, list: readonly Migration[] = pgMigrations): Promise<number> {
+  list.forEach((migration, index) => {
+    if (migration.version !== index + 1) {
+      throw new Error(`migration #${index} has version ${migration.version}, expected ${index + 1}`);
+    }
+  });
+  const latest = list.length;
+  const client = await pool.connect();
+  try {
+    for (;;) {
+      await client.query('BEGIN');
+      try {
+        await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+        await client.query(`
+          CREATE TABLE IF NOT EXISTS schema_migrations (
+            version INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            applied_at BIGINT NOT NULL
+          )`);
+        const { rows } = await client.query<{ version: number | null }>(
+          'SELECT MAX(version) AS version FROM schema_migrations',
+        );
+        const current = rows[0]?.version ?? 0;
+        if (current > latest) {
+          throw new Error(`database schema version ${current} is newer than this server supports (${latest})`);
+        }
+        const next = list[current];
+        if (!next) {
+          await client.query('COMMIT');
+          return latest;
+        }
+        await client.query(next.sql);
+        await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+          next.version,
+          next.name,
+          Date.now(),
+        ]);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
+      }
+    }
+  } finally {
+    client.release();
+  }
+}
