@@ -31,7 +31,11 @@ server.once('exit', (code) => {
 });
 
 // The page as a static host would serve it; the script tag names the chat server, rewritten if CHAT_PORT moved it.
-const files = { '/': ['index.html', 'text/html'], '/theme.css': ['theme.css', 'text/css'] };
+const files = {
+  '/': ['index.html', 'text/html'],
+  '/page.css': ['page.css', 'text/css'],
+  '/theme.css': ['theme.css', 'text/css'],
+};
 const page = createServer((req, res) => {
   const file = files[/** @type {keyof typeof files} */ (new URL(req.url ?? '/', 'http://x').pathname)];
   if (!file) return void res.writeHead(404).end('Not found');
