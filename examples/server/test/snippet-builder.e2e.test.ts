@@ -31,9 +31,11 @@ function watch(page: Page): string[] {
   return problems;
 }
 
+// In-page code is written as strings: this package's TypeScript knows Node, not the DOM.
+
 /** The launcher inside `<parlor-chat>`'s shadow root: its accessible name and colour, and which side it is on. */
-function launcher(page: Page) {
-  return page.evaluate(() => {
+function launcher(page: Page): Promise<{ name: string; background: string; side: string } | null> {
+  return page.evaluate(`(() => {
     const button = document.querySelector('parlor-chat')?.shadowRoot?.querySelector('button[part~="launcher"]');
     if (!button) return null;
     const box = button.getBoundingClientRect();
@@ -42,7 +44,15 @@ function launcher(page: Page) {
       background: getComputedStyle(button).backgroundColor,
       side: box.left < innerWidth / 2 ? 'left' : 'right',
     };
-  });
+  })()`);
+}
+
+/** Waits until an expression is truthy in the page (polled from here: the page's CSP forbids eval in it). */
+async function until(page: Page, expression: string): Promise<void> {
+  for (let i = 0; !(await page.evaluate(expression)); i++) {
+    if (i > 100) throw new Error(`timed out waiting for ${expression}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** Replaces a field's text the way a person does: select all, type. */
@@ -102,31 +112,30 @@ describe('snippet builder in Chromium', () => {
     await retype(page, 'Talk to Walnut');
 
     // The live preview is the real widget, following the settings.
-    await page.waitForFunction(
-      () =>
-        document.querySelector('parlor-chat')?.getAttribute('launcher-label') === 'Talk to Walnut' &&
-        document.querySelector('parlor-chat')?.getAttribute('position') === 'left',
+    await until(
+      page,
+      `(() => {
+      const chat = document.querySelector('parlor-chat');
+      return chat?.getAttribute('launcher-label') === 'Talk to Walnut' && chat?.getAttribute('position') === 'left';
+    })()`,
     );
     assert.deepEqual(await launcher(page), { name: 'Talk to Walnut', background: 'rgb(11, 110, 79)', side: 'left' });
 
     // Copy with the keyboard: Tab on to the first copy button (past the focusable snippet), Enter.
-    const copyButton = page.getByRole('button', { name: 'Copy the script tag' });
-    for (let i = 0; i < 10 && !(await copyButton.evaluate((b) => b === document.activeElement)); i++)
-      await page.keyboard.press('Tab');
+    const focused = () => page.evaluate<string | undefined>('document.activeElement?.textContent');
+    for (let i = 0; i < 10 && (await focused()) !== 'Copy the script tag'; i++) await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
     await page.getByRole('status').filter({ hasText: 'Copied script tag' }).waitFor();
-    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    const copied = await page.evaluate<string>('navigator.clipboard.readText()');
     assert.equal(copied, await page.locator('#snippet-script').textContent(), 'the clipboard holds the snippet shown');
     assert.match(copied, /data-site-id="shop"/);
 
     // Accessible: axe finds no WCAG 2.2 A/AA problem on the page, the widget included.
     await page.evaluate(axeSource());
-    const violations = await page.evaluate(async () => {
-      type Result = { violations: { id: string; nodes: { target: string[]; failureSummary: string }[] }[] };
-      const axe = (window as unknown as { axe: { run(o: object): Promise<Result> } }).axe;
+    const violations = await page.evaluate<string[]>(`(async () => {
       const result = await axe.run({ runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] });
-      return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id} ${n.target.join(' ')}: ${n.failureSummary}`));
-    });
+      return result.violations.flatMap((v) => v.nodes.map((n) => v.id + ' ' + n.target.join(' ') + ': ' + n.failureSummary));
+    })()`);
     assert.deepEqual(violations, [], 'no axe violations');
     assert.deepEqual(problems, [], 'no console errors or CSP violations on the builder');
 
@@ -135,7 +144,7 @@ describe('snippet builder in Chromium', () => {
     const blank = await context.newPage();
     const blankProblems = watch(blank);
     await blank.goto(`${siteOrigin}/`);
-    await blank.waitForFunction(() => document.querySelector('parlor-chat')?.shadowRoot?.querySelector('button'));
+    await until(blank, `document.querySelector('parlor-chat')?.shadowRoot?.querySelector('button')`);
     assert.deepEqual(await launcher(blank), { name: 'Talk to Walnut', background: 'rgb(11, 110, 79)', side: 'left' });
 
     // And it chats: the visitor's message reaches the server.
