@@ -1,5 +1,6 @@
-// Screenshots of the widget on the demo page (light, dark, right to left, phone), for reviewing changes by
-// eye: `pnpm screenshots` (after `pnpm build`) writes docs/screenshots/*.png.
+// Screenshots of the widget on the demo page (light, dark, right to left, phone) and of the snippet builder, for
+// reviewing changes by eye and for the docs: `pnpm screenshots` (after `pnpm build`) writes docs/screenshots/*.png;
+// `pnpm screenshots builder` (or any names) takes only those.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,8 +32,27 @@ const shots = [
   { name: 'rtl', attrs: { locale: 'he' }, viewport: { width: 1280, height: 800 } },
   { name: 'mobile', attrs: {}, viewport: { width: 390, height: 844 }, mobile: true },
 ];
+const wanted = process.argv.slice(2);
+/** The snippet builder with a few settings changed, the widget following them in the corner. */
+async function builderShot() {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${base}/builder/`);
+  await page.locator('body[data-ready]').waitFor();
+  await page.getByLabel('Accent colour').fill('#0b6e4f');
+  await page.getByLabel('Bottom left').check();
+  await page.getByLabel('Greeting').fill('Hi! Questions about your order?');
+  await page.getByLabel('Launcher label').fill('Chat with Walnut & Co.');
+  await page.waitForFunction(() => document.querySelector('parlor-chat')?.getAttribute('position') === 'left');
+  await page.evaluate(() => scrollTo(0, 0));
+  await page.screenshot({ path: new URL('docs/screenshots/builder.png', root).pathname });
+  console.log('docs/screenshots/builder.png');
+  await context.close();
+}
+
 try {
-  for (const shot of shots) {
+  if (wanted.length === 0 || wanted.includes('builder')) await builderShot();
+  for (const shot of shots.filter((s) => wanted.length === 0 || wanted.includes(s.name))) {
     const context = await browser.newContext({
       viewport: shot.viewport,
       isMobile: !!shot.mobile,

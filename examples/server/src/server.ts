@@ -195,6 +195,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         })
       )
         return;
+    } else if (path === '/builder') {
+      res.writeHead(308, { location: '/builder/' }).end();
+      return;
+    } else if (path.startsWith('/builder/')) {
+      // The "deploy on my site" snippet builder: static files that load the widget from ../cdn/.
+      const name = path.slice('/builder/'.length) || 'index.html';
+      if (name === 'index.html') pageHeaders();
+      if (await serveFile(res, join(PUBLIC_DIR, 'builder'), name, 'no-cache')) return;
     } else if (path.startsWith('/static/')) {
       if (await serveFile(res, PUBLIC_DIR, path.slice('/static/'.length), 'no-cache')) return;
     }
