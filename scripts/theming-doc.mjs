@@ -74,9 +74,8 @@ ${table(
   (chat.cssProperties ?? []).map((p) => [`\`${p.name}\``, cell(p.description)]),
 )}
 
-The panel's inner elements derive their own tokens from the ones above. They are listed so you can read the
-panel's styles; today each inner element sets them on itself, so a value set on \`parlor-chat\` does not reach
-them: set the tokens above instead.
+The panel's inner elements read finer tokens of their own, which default to the ones above. Set them on
+\`parlor-chat\` too, to change one part without the rest (say, the visitor's bubbles but not the launcher).
 
 ${table(
   ['property', 'what it sets'],

@@ -1,6 +1,7 @@
 // Smoke tests of what we publish: they load the built files in dist/, not the TypeScript source.
 // `pnpm test` builds first; run `pnpm build` before running this file alone.
 import { expect, waitUntil } from '@open-wc/testing';
+import { startServer, stopServer, userHash } from '../support/server.js';
 
 describe('built @parlor/widget', () => {
   it('mounts <parlor-chat> from dist/define.js and renders into its shadow root', async () => {
@@ -67,5 +68,43 @@ describe('CDN parlor.js', () => {
     expect(errors).to.deep.equal([]);
     expect(facade()).to.equal(api);
     expect(document.querySelectorAll('parlor-chat').length).to.equal(1);
+  });
+});
+
+describe('CDN parlor.js in the head, with calls queued before it loads', () => {
+  it('mounts once the body exists and replays init, identify and setContext in order', async () => {
+    const server = await startServer({ siteId: 'w-head', allow: ['anonymous', 'identified'] });
+    const frame = document.createElement('iframe');
+    const query = new URLSearchParams({
+      site: 'w-head',
+      server: server.url,
+      user: 'head-user',
+      hash: await userHash('head-user'),
+    });
+    frame.src = `/test/browser/fixtures/head-stub.html?${query}`;
+    const errors: string[] = [];
+    try {
+      const loaded = new Promise((resolve) => frame.addEventListener('load', resolve, { once: true }));
+      document.body.append(frame);
+      await loaded;
+      const win = frame.contentWindow as Window & {
+        Parlor?: {
+          open(): void;
+          element?: HTMLElement & { context?: unknown };
+          client?: { getSnapshot(): { visitor: { mode: string; userId?: string } | null } };
+        };
+      };
+      win.addEventListener('error', (e) => errors.push(e.message));
+      const el = win.document.querySelector('parlor-chat');
+      expect(el?.parentElement, 'in the body').to.equal(win.document.body);
+      expect(win.Parlor?.element?.context).to.deep.equal({ attributes: { plan: 'pro' } });
+      win.Parlor?.open();
+      await waitUntil(() => win.Parlor?.client?.getSnapshot().visitor, 'signed in', { timeout: 8000 });
+      expect(win.Parlor?.client?.getSnapshot().visitor).to.include({ mode: 'identified', userId: 'head-user' });
+      expect(errors).to.deep.equal([]);
+    } finally {
+      frame.remove();
+      await stopServer(server);
+    }
   });
 });

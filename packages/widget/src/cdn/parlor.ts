@@ -117,7 +117,13 @@ const api: ParlorGlobal = {
       typeof options.container === 'string' ? document.querySelector(options.container) : (options.container ?? null);
     for (const [name, fn] of listeners) el.addEventListener(name, fn);
     element = el;
-    document.body.append(el);
+    // From a script in <head> there is no body yet: the element exists (and takes calls) at once, and goes in
+    // the page as soon as the body does.
+    const attach = () => {
+      if (element === el && !el.isConnected) document.body.append(el);
+    };
+    if (document.body) attach();
+    else document.addEventListener('DOMContentLoaded', attach, { once: true });
   },
   open: () => element?.show(),
   close: () => element?.hide(),
@@ -161,9 +167,7 @@ if (!existing || !('version' in existing)) {
       if (value !== undefined) Object.assign(options, { [key]: value });
     }
     for (const [key] of flags) if (data[key] !== undefined) Object.assign(options, { [key]: true });
-    const start = () => api.init(options);
-    if (document.body) start();
-    else document.addEventListener('DOMContentLoaded', start, { once: true });
+    api.init(options);
   }
   for (const [name, args] of (existing as ParlorStub | undefined)?.q ?? []) {
     const fn = api[name as keyof ParlorGlobal];

@@ -6,10 +6,6 @@ import { css } from 'lit';
  */
 export const composerStyles = css`
   :host {
-    --parlor-composer-bg: var(--parlor-surface, #ffffff);
-    --parlor-composer-input-bg: var(--parlor-surface-alt, #f1f1f5);
-    --parlor-composer-input-border: var(--parlor-muted, #55555f);
-
     display: block;
     font-family: var(--parlor-font, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif);
     color: var(--parlor-text, #1b1b1f);
@@ -21,7 +17,7 @@ export const composerStyles = css`
     margin: 0;
     padding-block: 8px;
     padding-inline: 8px;
-    background: var(--parlor-composer-bg);
+    background: var(--parlor-composer-bg, var(--parlor-surface, #ffffff));
     border-block-start: 1px solid var(--parlor-border, #c9c9d3);
   }
   form.dragging {
@@ -46,9 +42,9 @@ export const composerStyles = css`
     field-sizing: content;
     resize: none;
     overflow-y: auto;
-    border: 1px solid var(--parlor-composer-input-border);
+    border: 1px solid var(--parlor-composer-input-border, var(--parlor-muted, #55555f));
     border-radius: calc(var(--parlor-radius, 16px) * 0.75);
-    background: var(--parlor-composer-input-bg);
+    background: var(--parlor-composer-input-bg, var(--parlor-surface-alt, #f1f1f5));
     color: inherit;
     font: inherit;
     /* 16px or more: iOS Safari zooms the page into smaller inputs on focus. */

@@ -6,11 +6,6 @@ import { css } from 'lit';
  */
 export const messagesStyles = css`
   :host {
-    --parlor-messages-visitor-bg: var(--parlor-accent, #3b3bd4);
-    --parlor-messages-visitor-fg: var(--parlor-on-accent, #fff);
-    --parlor-messages-other-bg: var(--parlor-surface-alt, #f1f1f5);
-    --parlor-messages-other-fg: var(--parlor-text, #1b1b1f);
-    --parlor-messages-radius: var(--parlor-radius, 16px);
     --_focus: var(--parlor-accent, #3b3bd4);
     --_muted: var(--parlor-muted, #55555f);
 
@@ -98,17 +93,17 @@ export const messagesStyles = css`
   }
   .bubble {
     padding: 8px 12px;
-    border-radius: var(--parlor-messages-radius);
-    background: var(--parlor-messages-other-bg);
-    color: var(--parlor-messages-other-fg);
+    border-radius: var(--parlor-messages-radius, var(--parlor-radius, 16px));
+    background: var(--parlor-messages-other-bg, var(--parlor-surface-alt, #f1f1f5));
+    color: var(--parlor-messages-other-fg, var(--parlor-text, #1b1b1f));
     white-space: pre-wrap;
     overflow-wrap: anywhere;
     border-end-start-radius: 4px;
   }
   .visitor .bubble {
-    background: var(--parlor-messages-visitor-bg);
-    color: var(--parlor-messages-visitor-fg);
-    border-end-start-radius: var(--parlor-messages-radius);
+    background: var(--parlor-messages-visitor-bg, var(--parlor-accent, #3b3bd4));
+    color: var(--parlor-messages-visitor-fg, var(--parlor-on-accent, #fff));
+    border-end-start-radius: var(--parlor-messages-radius, var(--parlor-radius, 16px));
     border-end-end-radius: 4px;
   }
   .system .bubble {
@@ -138,7 +133,7 @@ export const messagesStyles = css`
     display: block;
     max-inline-size: 100%;
     max-block-size: 200px;
-    border-radius: calc(var(--parlor-messages-radius) / 2);
+    border-radius: calc(var(--parlor-messages-radius, var(--parlor-radius, 16px)) / 2);
     object-fit: cover;
   }
   .file-size {

@@ -294,6 +294,18 @@ describe('<parlor-chat>', () => {
     }
   });
 
+  it('takes the inner parts’ own tokens from the page, set on the element like any other', async () => {
+    const el = await mount();
+    el.style.setProperty('--parlor-composer-input-bg', 'rgb(250, 240, 200)');
+    el.style.setProperty('--parlor-composer-bg', 'rgb(10, 20, 30)');
+    await openPanel(el);
+    const textarea = textareaOf(el)!;
+    expect(getComputedStyle(textarea).backgroundColor).to.equal('rgb(250, 240, 200)');
+    const composer = panelOf(el)?.shadowRoot?.querySelector('parlor-composer');
+    const form = composer?.shadowRoot?.querySelector('form')!;
+    expect(getComputedStyle(form).backgroundColor).to.equal('rgb(10, 20, 30)');
+  });
+
   it('passes an accessibility audit in the dark theme and right to left, mirrored', async () => {
     const el = await mount('theme="dark" locale="he"');
     const panel = await openPanel(el);
