@@ -302,7 +302,8 @@ describe('<parlor-chat>', () => {
     const textarea = textareaOf(el)!;
     expect(getComputedStyle(textarea).backgroundColor).to.equal('rgb(250, 240, 200)');
     const composer = panelOf(el)?.shadowRoot?.querySelector('parlor-composer');
-    const form = composer?.shadowRoot?.querySelector('form')!;
+    const form = composer?.shadowRoot?.querySelector('form');
+    if (!form) throw new Error('no composer form');
     expect(getComputedStyle(form).backgroundColor).to.equal('rgb(10, 20, 30)');
   });
 
