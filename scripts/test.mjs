@@ -21,6 +21,8 @@ const STEPS = [
   // The scale-out tests need PostgreSQL and Redis: started (installed first if needed) just for this step.
   ['node tests', ['-r', '--no-bail', '--workspace-concurrency=1', 'test'], { services: true }],
   ['browser tests', ['exec', 'web-test-runner']],
+  // Whole-system suites in Chromium against real server processes; the scale-out faults need the services too.
+  ['end-to-end and fault tests', ['run', 'test:e2e'], { services: true }],
 ];
 
 /** Runs one step, streaming its output, and returns its exit code and what it printed. */
