@@ -75,6 +75,8 @@ describe('XSS payloads stay text in the widget and the agent console', { timeout
     ada.send({ type: 'hello', v: 1, auth: { mode: 'agent', token: AGENT_TOKEN } });
     await ada.next('welcome');
     let refused = 0;
+    let quickRepliesDropped = 0;
+    const agentBubbles = page.locator('[part~="message-agent"]');
     for (const text of PAYLOADS) {
       const id = uuidv7();
       ada.send({ type: 'send', id, conversation, body: { kind: 'text', text }, quickReplies: [text.slice(0, 80)] });
@@ -83,7 +85,14 @@ describe('XSS payloads stay text in the widget and the agent console', { timeout
         // Nothing but markup: the server refuses to store an empty message. Anything else is a failure.
         assert.equal(answer.code, 'bad_frame', `${JSON.stringify(text)}: ${JSON.stringify(answer)}`);
         refused++;
+        continue;
       }
+      // Quick replies show under the newest message only: look at each set while it is on screen.
+      const delivered = PAYLOADS.indexOf(text) + 1 - refused;
+      await until('the reply on screen', async () => (await agentBubbles.count()) === delivered);
+      const replies = await page.locator('[part~="quick-reply"]').count();
+      if (replies > 0) assert.deepEqual(await offences(page, '[part~="quick-replies"]', 'button.quick-reply'), []);
+      else quickRepliesDropped++;
     }
     ada.close();
     await page
@@ -105,7 +114,10 @@ describe('XSS payloads stay text in the widget and the agent console', { timeout
     assert.ok(PAYLOADS.length - refused >= 50, `${PAYLOADS.length - refused} payload messages delivered`);
 
     assert.deepEqual(await offences(page, '[part~="message"]', 'img.thumbnail'), []);
-    assert.deepEqual(await offences(page, '[part~="quick-replies"]', 'button.quick-reply'), []);
+    assert.ok(
+      quickRepliesDropped < PAYLOADS.length / 2,
+      `quick replies shown for most (${quickRepliesDropped} were markup only)`,
+    );
     await page.waitForTimeout(500); // a handler that fires on load or error has had its chance
     assert.deepEqual(problems, [], 'no dialog, page error or console error');
     await context.close();
