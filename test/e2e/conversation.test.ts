@@ -58,7 +58,7 @@ describe('a conversation between the widget and the agent console', { timeout: 1
 
     const page = await visitorContext.newPage();
     watchProblems(page, problems);
-    await page.goto(host.cdnPage(server.url));
+    await page.goto(host.cdnPage(server.url, {}, 'server'));
     const widget = new Widget(page);
     await widget.open();
 
@@ -126,7 +126,7 @@ describe('a conversation between the widget and the agent console', { timeout: 1
     // A second tab of the same visitor: same conversation; what either tab sends shows in both.
     const tab2 = await visitorContext.newPage();
     watchProblems(tab2, problems);
-    await tab2.goto(host.cdnPage(server.url));
+    await tab2.goto(host.cdnPage(server.url, {}, 'server'));
     const widget2 = new Widget(tab2);
     await widget2.open();
     assert.deepEqual(await untilShown('the second tab', () => widget2.shown(), expectAfterFile), expectAfterFile);

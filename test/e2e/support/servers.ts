@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ export const AGENT_TOKEN = 'e2e-agent-token-0123456789-abcdefghijklm';
 export const AGENT_NAME = 'Ada';
 
 const SERVE = fileURLToPath(new URL('serve.mjs', import.meta.url));
+const CDN_DIR = fileURLToPath(new URL('../../../packages/widget/dist/cdn/', import.meta.url));
 
 /** Limits for the fault suites: generous rates (a burst of 500), a quick heartbeat. */
 export const FAST_LIMITS = { messagesPerSecond: 1000, messageBurst: 1000, framesPerSecond: 2000, pingIntervalMs: 2000 };
@@ -127,8 +129,12 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
 /** A customer's site: pages that embed the widget, on their own origin (loopback, a secure context). */
 export interface HostSite {
   readonly origin: string;
-  /** A product page embedding the CDN script by tag, auto-initialised from `data-*`. */
-  cdnPage(server: string, data?: Record<string, string>): string;
+  /**
+   * A product page embedding the CDN script by tag, auto-initialised from `data-*`; the script comes from the
+   * site's own `/cdn/` (a CDN that stays up while the chat server is down) or, with `cdn: 'server'`, from the
+   * chat server's.
+   */
+  cdnPage(server: string, data?: Record<string, string>, cdn?: 'site' | 'server'): string;
   close(): Promise<void>;
 }
 
@@ -136,17 +142,27 @@ export interface HostSite {
 export async function startHostSite(port = 0): Promise<HostSite> {
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://host');
+    // The CDN build, served by the site itself (as a CDN would), so the page loads while the chat server is down.
+    const cdnFile = /^\/cdn\/([\w.-]+\.js)$/.exec(url.pathname)?.[1];
+    if (cdnFile) {
+      void readFile(join(CDN_DIR, cdnFile)).then(
+        (body) => res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(body),
+        () => res.writeHead(404).end(),
+      );
+      return;
+    }
     if (url.pathname !== '/shop') {
       res.writeHead(404).end();
       return;
     }
     const serverUrl = url.searchParams.get('server') ?? '';
+    const cdn = url.searchParams.get('cdn') === 'server' ? serverUrl : '';
     const data = [...url.searchParams].filter(([k]) => k.startsWith('data-'));
     const attrs = data.map(([k, v]) => ` ${k}="${escapeAttr(v)}"`).join('');
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
     res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Harbour Tea</title></head>
 <body><h1>Harbour Tea</h1><p>Loose-leaf tea, shipped weekly.</p>
-<script src="${escapeAttr(serverUrl)}/cdn/parlor.js" data-site-id="${SITE}" data-server="${escapeAttr(serverUrl)}"${attrs} async></script>
+<script src="${escapeAttr(cdn)}/cdn/parlor.js" data-site-id="${SITE}" data-server="${escapeAttr(serverUrl)}"${attrs} async></script>
 </body></html>`);
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
@@ -154,8 +170,8 @@ export async function startHostSite(port = 0): Promise<HostSite> {
   const origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   return {
     origin,
-    cdnPage(serverUrl, extra = {}) {
-      const params = new URLSearchParams({ server: serverUrl });
+    cdnPage(serverUrl, extra = {}, cdn = 'site') {
+      const params = new URLSearchParams({ server: serverUrl, cdn });
       for (const [k, v] of Object.entries(extra)) params.set(`data-${k}`, v);
       return `${origin}/shop?${params}`;
     },
