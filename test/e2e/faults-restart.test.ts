@@ -18,7 +18,7 @@ import {
   type ServerProcess,
 } from './support/servers.js';
 
-describe('faults: server crash and page lifecycle', { timeout: 300_000 }, () => {
+describe('faults: server crash and page lifecycle', { timeout: 420_000 }, () => {
   let browser: Browser;
   let host: HostSite;
   let server: ServerProcess;
