@@ -2,12 +2,29 @@
 // `pnpm test`: everything CI checks, in one command, ending with one plain line "N passed, N failed".
 // Steps run in order; a failing step is reported and the rest still run, so one run shows every problem.
 import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { findChromium } from './ensure-chromium.mjs';
 import { startServices } from './services.mjs';
 
 const pnpm = process.env.npm_execpath
   ? [process.execPath, process.env.npm_execpath]
   : ['npx', '-y', `pnpm@${process.env.npm_package_packageManager?.split('@')[1] ?? '10.34.9'}`];
+
+/** Node's test runner over the `*.test.ts` files of a root folder (TypeScript through tsx, one file at a time). */
+/** @param {string} dir @returns {string[]} */
+const nodeTests = (dir) => [
+  'exec',
+  'node',
+  '--conditions=@parlor/source',
+  '--import',
+  'tsx',
+  '--test',
+  '--test-reporter=tap',
+  '--test-concurrency=1',
+  ...readdirSync(dir)
+    .filter((f) => f.endsWith('.test.ts'))
+    .map((f) => `${dir}/${f}`),
+];
 
 /** @type {[label: string, args: string[], options?: { services?: boolean }][]} */
 const STEPS = [
@@ -21,6 +38,10 @@ const STEPS = [
   // The scale-out tests need PostgreSQL and Redis: started (installed first if needed) just for this step.
   ['node tests', ['-r', '--no-bail', '--workspace-concurrency=1', 'test'], { services: true }],
   ['browser tests', ['exec', 'web-test-runner']],
+  // Whole-system suites in Chromium against real server processes (the build above); the scale-out faults need
+  // the services too. The server's own security tests ran with the node tests; the XSS suite runs here.
+  ['security in Chromium', nodeTests('test/security')],
+  ['end-to-end and fault tests', nodeTests('test/e2e'), { services: true }],
 ];
 
 /** Runs one step, streaming its output, and returns its exit code and what it printed. */

@@ -1,0 +1,106 @@
+/**
+ * The scene most fault cases start from: a visitor on the shop page with the panel open and a first message
+ * sent, and the agent console in its own browser context with that conversation open. Ends with the check
+ * every fault case ends with: the server stored each message once, in order, and both screens show exactly that.
+ */
+import assert from 'node:assert/strict';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { AgentConsole, Widget, untilShown, watchProblems } from './browser.js';
+import { storedMessages, storedText, until, type HostSite } from './servers.js';
+
+/** Both sides of one conversation. */
+export interface Scene {
+  visitorContext: BrowserContext;
+  agentContext: BrowserContext;
+  page: Page;
+  widget: Widget;
+  agentPage: Page;
+  agent: AgentConsole;
+  conversation: string;
+  problems: string[];
+  close(): Promise<void>;
+}
+
+/** Opens both sides; the visitor says `first`, the agent opens the conversation. */
+export async function openScene(
+  browser: Browser,
+  host: HostSite,
+  widgetServer: string,
+  consoleServer: string,
+  first: string,
+): Promise<Scene> {
+  const problems: string[] = [];
+  const visitorContext = await browser.newContext();
+  const agentContext = await browser.newContext();
+  const agentPage = await agentContext.newPage();
+  watchProblems(agentPage, problems);
+  const agent = new AgentConsole(agentPage);
+  await agent.signIn(consoleServer);
+  const page = await visitorContext.newPage();
+  watchProblems(page, problems);
+  await page.goto(host.cdnPage(widgetServer));
+  const widget = new Widget(page);
+  await widget.open();
+  await widget.type(first);
+  const conversation = await widget.conversation();
+  await agent.openConversation(/Anonymous visitor/);
+  await agent.message(first).waitFor({ timeout: 15_000 });
+  return {
+    visitorContext,
+    agentContext,
+    page,
+    widget,
+    agentPage,
+    agent,
+    conversation,
+    problems,
+    async close() {
+      await visitorContext.close();
+      await agentContext.close();
+    },
+  };
+}
+
+/**
+ * Waits until the server stored `count` messages, then asserts: each visitor text and each agent text once,
+ * in the order each side sent them, seqs 1..n without gaps, and the widget and the console showing exactly
+ * the stored list. Returns the stored list and when the last message was seen stored.
+ */
+export async function assertExactlyOnce(
+  scene: Scene,
+  serverUrl: string,
+  sent: { visitor: readonly string[]; agent: readonly string[] },
+  ms = 90_000,
+): Promise<{ stored: string[]; storedAt: number }> {
+  const count = sent.visitor.length + sent.agent.length;
+  let rows = await storedMessages(serverUrl, scene.conversation);
+  try {
+    await until(
+      `${count} messages stored`,
+      async () => (rows = await storedMessages(serverUrl, scene.conversation)).length >= count,
+      ms,
+      250,
+    );
+  } catch {
+    // the assertions below say what is missing
+  }
+  const storedAt = Date.now();
+  const stored = rows.map((m) => `${m.role}: ${storedText(m)}`);
+  const ofRole = (role: string) => rows.filter((m) => m.role === role).map((m) => storedText(m));
+  assert.deepEqual(ofRole('visitor'), sent.visitor, 'the visitor’s messages, each once, in order');
+  assert.deepEqual(ofRole('agent'), sent.agent, 'the agent’s messages, each once, in order');
+  assert.equal(rows.length, count, 'nothing else stored');
+  assert.deepEqual(
+    rows.map((m) => m.seq),
+    rows.map((_, i) => i + 1),
+    'seqs 1..n without gaps',
+  );
+  assert.deepEqual(await untilShown('the widget', () => scene.widget.shown(), stored, 30_000), stored, 'the widget');
+  await scene.agent.loadAll();
+  assert.deepEqual(await untilShown('the console', () => scene.agent.shown(), stored, 30_000), stored, 'the console');
+  return { stored, storedAt };
+}
+
+/** `prefix 001` … `prefix n`. */
+export const numbered = (prefix: string, n: number): string[] =>
+  Array.from({ length: n }, (_, i) => `${prefix} ${String(i + 1).padStart(3, '0')}`);
