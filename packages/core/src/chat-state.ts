@@ -95,8 +95,24 @@ export const INITIAL_STATE: ChatState = Object.freeze<ChatState>({
   error: null,
 });
 
+/**
+ * Read points only move forward: a description of the same conversation that was read from storage
+ * before a tab marked it read must not make the message unread again (the server never sends the
+ * read back to the socket it came from).
+ */
+function laterOf(previous: ConversationState | null, next: ConversationState | null): ConversationState | null {
+  if (!previous || !next || previous === next || previous.id !== next.id || previous.epoch !== next.epoch) return next;
+  if (previous.visitorReadSeq <= next.visitorReadSeq && previous.agentReadSeq <= next.agentReadSeq) return next;
+  return {
+    ...next,
+    visitorReadSeq: Math.max(previous.visitorReadSeq, next.visitorReadSeq),
+    agentReadSeq: Math.max(previous.agentReadSeq, next.agentReadSeq),
+  };
+}
+
 /** Recomputes what is derived from the timeline and the conversation. */
-function withTimeline(state: ChatState, timeline: Timeline, conversation = state.conversation): ChatState {
+function withTimeline(state: ChatState, timeline: Timeline, described = state.conversation): ChatState {
+  const conversation = laterOf(state.conversation, described);
   const lastSeq = Math.max(conversation?.lastSeq ?? 0, timeline.stored.at(-1)?.seq ?? 0);
   const merged = conversation && lastSeq !== conversation.lastSeq ? { ...conversation, lastSeq } : conversation;
   return {
