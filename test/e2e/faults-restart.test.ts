@@ -13,6 +13,7 @@ import {
   startHostSite,
   startServerProcess,
   storedMessages,
+  storedText,
   until,
   type HostSite,
   type ServerProcess,
@@ -64,6 +65,42 @@ describe('faults: server crash and page lifecycle', { timeout: 420_000 }, () => 
     assert.ok(storedAtKill < 501, 'the kill came before the burst was through');
     assert.deepEqual(scene.problems, []);
     await scene.close();
+    await server.dispose();
+  });
+
+  it('a first message sent as the page goes away: kept, and delivered once from the next page', async () => {
+    server = await startServerProcess({ origins: [host.origin], limits: FAST_LIMITS });
+    const problems: string[] = [];
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    watchProblems(page, problems);
+    await page.goto(host.cdnPage(server.url));
+    const widget = new Widget(page);
+    await widget.open();
+    await until('the client is there', async () => (await widget.state()).connection !== 'none');
+    // A new visitor's first message, and a navigation in the same task — a link clicked right after
+    // pressing send. Its storage was not even open yet, so its outbox write cannot have committed.
+    const left = page.waitForEvent('load');
+    await page
+      .evaluate(() => {
+        const parlor = (window as unknown as { Parlor: { client: { send(t: string): Promise<string> } } }).Parlor;
+        void parlor.client.send('sent while leaving');
+        location.reload();
+      })
+      .catch(() => undefined); // the navigation ends the evaluation's context
+    await left;
+    await widget.open();
+    const conversation = await widget.conversation();
+    await until('stored', async () => (await storedMessages(server.url, conversation)).length >= 1);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // room for a double to show up
+    const rows = await storedMessages(server.url, conversation);
+    assert.deepEqual(
+      rows.map((m) => `${m.role}: ${storedText(m)}`),
+      ['visitor: sent while leaving'],
+    );
+    assert.deepEqual(await widget.shown(), ['visitor: sent while leaving']);
+    assert.deepEqual(problems, []);
+    await context.close();
     await server.dispose();
   });
 

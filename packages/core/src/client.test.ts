@@ -116,6 +116,57 @@ describe('@parlor/core client against the real server', function () {
     expect(rows.map((r) => r.body.text)).to.deep.equal(['queued 0', 'queued 1', 'queued 2', 'queued 3', 'queued 4']);
   });
 
+  it('keeps a message whose outbox write had not committed when the page went, and delivers it once', async () => {
+    // IndexedDB that never answers: the write of the message cannot commit before the page goes away.
+    const hung = { open: () => ({}), databases: async () => [] } as unknown as IDBFactory;
+    const page = new EventTarget();
+    const first = make({ environment: { window: page, indexedDB: hung } });
+    const sent = first.send('sent as the page went');
+    page.dispatchEvent(new Event('pagehide'));
+    first.destroy();
+    await sent.catch(() => undefined);
+    expect(localStorage.getItem(`parlor:${server.siteId}:unsent:anonymous`)).to.contain('sent as the page went');
+    const second = make({ connect: 'eager' });
+    await acked(second, 1);
+    const rows = (await storedMessages(server, conversationOf(second))).filter((r) => r.role === 'visitor');
+    expect(rows.map((r) => r.body.text)).to.deep.equal(['sent as the page went']);
+    expect(localStorage.getItem(`parlor:${server.siteId}:unsent:anonymous`)).to.equal(null);
+  });
+
+  it('does not double a kept message that reached the server before the page went', async () => {
+    const page = new EventTarget();
+    const first = make({ connect: 'eager', environment: { window: page } });
+    await first.send('already there');
+    await acked(first, 1);
+    const second = make({ connect: 'eager', environment: { window: page } });
+    void second.send('in flight at pagehide');
+    page.dispatchEvent(new Event('pagehide'));
+    await acked(second, 2);
+    second.destroy();
+    first.destroy();
+    expect(localStorage.getItem(`parlor:${server.siteId}:unsent:anonymous`)).to.contain('in flight at pagehide');
+    const third = make({ connect: 'eager' });
+    await waitUntil(() => localStorage.getItem(`parlor:${server.siteId}:unsent:anonymous`) === null, 'requeued', {
+      timeout: 10_000,
+    });
+    await acked(third, 2);
+    // The re-sent copy was answered with the stored one: the server holds it once.
+    await waitUntil(() => third.getSnapshot().timeline.pending.length === 0, 'the copy acked');
+    const rows = (await storedMessages(server, conversationOf(third))).filter((r) => r.role === 'visitor');
+    expect(rows.map((r) => r.body.text)).to.deep.equal(['already there', 'in flight at pagehide']);
+  });
+
+  it('logout forgets kept messages too', async () => {
+    const hung = { open: () => ({}), databases: async () => [] } as unknown as IDBFactory;
+    const page = new EventTarget();
+    const first = make({ environment: { window: page, indexedDB: hung } });
+    void first.send('private').catch(() => undefined);
+    page.dispatchEvent(new Event('pagehide'));
+    expect(localStorage.getItem(`parlor:${server.siteId}:unsent:anonymous`)).to.contain('private');
+    await wipeSite(server.siteId);
+    expect(localStorage.getItem(`parlor:${server.siteId}:unsent:anonymous`)).to.equal(null);
+  });
+
   it('two clients flushing one outbox at once store every message once', async () => {
     const net = cuttableSocket();
     net.control.blocked = true;

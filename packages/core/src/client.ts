@@ -23,6 +23,7 @@ import {
   type ServerFrame,
 } from './protocol/index.js';
 import { hasSiteStore, openChatStore, wipeSite, type ChatStore, type OutboxEntry } from './storage/chat-store.js';
+import { dropUnsent, keepUnsent, readUnsent } from './storage/unsent.js';
 import { joinTabGroup, type TabGroup } from './tab-group.js';
 import { Outbox } from './outbox.js';
 import { currentPage, watchPage } from './page.js';
@@ -83,6 +84,11 @@ export class ChatClient {
   #active = false;
   #destroyed = false;
   readonly #unwatch: (() => void)[] = [];
+  /** Entries on screen whose outbox write has not committed yet: what `pagehide` keeps (see storage/unsent). */
+  readonly #unsaved = new Map<string, OutboxEntry>();
+  #stopKeeping: (() => void) | undefined;
+  /** Kept entries requeued into a memory store: forgotten from Web Storage only once acked. */
+  readonly #keptUntilAck = new Set<string>();
 
   constructor(options: ChatClientOptions) {
     const { environment, ...rest } = options;
@@ -328,6 +334,7 @@ export class ChatClient {
     this.#store = null;
     await store?.then((s) => s.wipe()).catch(() => undefined);
     await wipeSite(this.#options.siteId, this.#indexedDB());
+    this.#unsaved.clear();
     this.#dispatch({ type: 'reset' });
   }
 
@@ -360,6 +367,9 @@ export class ChatClient {
     this.#group?.close();
     this.#group = null;
     for (const off of this.#unwatch.splice(0)) off();
+    // Their writes still commit while the page lives; kept too in case the page goes first.
+    this.#keepUnsaved();
+    this.#stopKeeping?.();
     clearTimeout(this.#typingTimer);
     clearTimeout(this.#contextTimer);
     // A destroyed client writes nothing more: a late cache write could resurrect wiped history.
@@ -407,6 +417,7 @@ export class ChatClient {
       this.#dispatch({ type: 'storage', kind: store.kind });
       const [outbox, cache, session] = await Promise.all([store.outbox(), store.readCache(), store.readSession()]);
       this.#outbox.merge(outbox);
+      await this.#requeueUnsent(store, outbox);
       this.#visitorToken ??= session?.visitorToken;
       this.#dispatch({
         type: 'restore',
@@ -664,6 +675,8 @@ export class ChatClient {
   }
 
   async #onAck(frame: Extract<ServerFrame, { type: 'ack' }>, fromSocket: boolean): Promise<void> {
+    this.#unsaved.delete(frame.id);
+    if (this.#keptUntilAck.delete(frame.id)) dropUnsent(this.#options.siteId, this.#identityKey(), [frame.id]);
     const entry = this.#outbox.take(frame.id);
     this.#dispatch({ type: 'ack', id: frame.id, conversation: frame.conversation, seq: frame.seq, at: frame.at });
     if (entry) {
@@ -719,6 +732,8 @@ export class ChatClient {
     // No conversation is pinned here: until the server has welcomed this visitor, the one restored from
     // the cache is only a guess. The flush names the conversation the server confirmed.
     const entry: OutboxEntry = { id, body, createdAt: this.#now(), state: 'pending' };
+    this.#unsaved.set(id, entry);
+    this.#watchPageHide();
     this.#dispatch({ type: 'pending', item: this.#pendingItem(entry) });
     const store = await this.#openStore();
     // The outbox write is issued before the message touches the wire, but not waited for: IndexedDB
@@ -730,8 +745,48 @@ export class ChatClient {
     void this.#activate();
     if (this.#isLeader()) this.#flush();
     await written;
+    this.#unsaved.delete(id);
     if (!this.#isLeader()) this.#group?.post({ kind: 'flush', ...(store.kind === 'memory' ? { entry } : {}) });
     return entry.id;
+  }
+
+  /** Keeps the entries whose write has not committed in Web Storage, synchronously (the page is going). */
+  #keepUnsaved(): void {
+    if (this.#unsaved.size) keepUnsent(this.#options.siteId, this.#identityKey(), [...this.#unsaved.values()]);
+  }
+
+  #watchPageHide(): void {
+    const win = this.#env.window !== undefined ? this.#env.window : typeof window === 'undefined' ? null : window;
+    if (this.#stopKeeping || !win) return;
+    const keep = () => this.#keepUnsaved();
+    win.addEventListener('pagehide', keep);
+    this.#stopKeeping = () => win.removeEventListener('pagehide', keep);
+  }
+
+  /**
+   * Puts back into the outbox what a previous page kept on its way out ({@link ChatClient.#keepUnsaved}),
+   * then forgets the kept copy. Already there (the write did commit) or already delivered, it is not
+   * doubled: entries are keyed by client id here, and the server stores a client id once.
+   */
+  async #requeueUnsent(store: ChatStore, outbox: readonly OutboxEntry[]): Promise<void> {
+    const siteId = this.#options.siteId;
+    const identity = this.#identityKey();
+    // This page's own sends (kept by its own pagehide, e.g. before the back-forward cache) stay kept
+    // until their write commits: they are not the previous page's to take.
+    const kept = readUnsent(siteId, identity).filter((e) => !this.#unsaved.has(e.id));
+    if (!kept.length || this.#destroyed) return;
+    const known = new Set(outbox.map((e) => e.id));
+    const fresh = kept.filter((e) => !known.has(e.id));
+    for (const entry of fresh) await store.enqueue(entry);
+    this.#outbox.merge(fresh);
+    // In memory they would not survive this page either: they stay kept until the server acks them.
+    if (store.kind === 'memory') for (const e of kept) this.#keptUntilAck.add(e.id);
+    else
+      dropUnsent(
+        siteId,
+        identity,
+        kept.map((e) => e.id),
+      );
   }
 
   /** Sends what is queued, in order and paced (see {@link Outbox.flush}). Only the socket-holding tab does. */

@@ -1,6 +1,7 @@
 import type { Body, ConversationState, Message } from '../protocol/types.js';
 import { deleteDatabases, listDatabases, openIndexedDbStore } from './indexeddb-store.js';
 import { createMemoryStore } from './memory-store.js';
+import { wipeUnsent } from './unsent.js';
 
 /** A message the visitor sent that the server has not acked yet. It leaves the outbox only on ack (or discard). */
 export interface OutboxEntry {
@@ -175,7 +176,8 @@ export async function hasSiteStore(siteId: string, indexedDB?: IDBFactory | null
 }
 
 /**
- * Deletes every Parlor store of a site on this browser, all identities (logout).
+ * Deletes every Parlor store of a site on this browser, all identities (logout), and the messages a
+ * closing page kept in Web Storage because their outbox write had not committed.
  *
  * Parlor's own open connections, in this tab and others, close themselves when asked to, so the
  * deletion is not blocked by them; their next use starts again from an empty database. A connection
@@ -197,6 +199,7 @@ export async function hasSiteStore(siteId: string, indexedDB?: IDBFactory | null
  * ```
  */
 export async function wipeSite(siteId: string, indexedDB?: IDBFactory | null): Promise<void> {
+  wipeUnsent(siteId);
   const factory = factoryOf(indexedDB);
   if (factory === null) return;
   let names: string[];
