@@ -98,12 +98,16 @@ export function preflight(req: IncomingMessage, res: ServerResponse, hub: Hub): 
   res.end();
 }
 
+/** 429 with `Retry-After` in whole seconds (at least 1), so a client knows when to come back. */
+function tooMany(res: ServerResponse, waitMs: number): void {
+  fail(res, 429, 'rate_limited', 'too many requests', { 'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))) });
+}
+
 /** `POST /v1/uploads`: a visitor's file, raw body, typed by Content-Type, authorised by the session token. */
 export async function upload(req: IncomingMessage, res: ServerResponse, ctx: HttpContext): Promise<void> {
   const { hub } = ctx;
   const wait = ctx.ipRequests.take(ctx.ip);
-  if (wait > 0)
-    return fail(res, 429, 'rate_limited', 'too many requests', { 'retry-after': String(Math.ceil(wait / 1000)) });
+  if (wait > 0) return tooMany(res, wait);
   const token = bearer(req);
   let site: SiteConfig | undefined;
   let visitorId: string | null = null;
@@ -207,7 +211,7 @@ export async function download(res: ServerResponse, hub: Hub, id: string): Promi
 export async function events(req: IncomingMessage, res: ServerResponse, ctx: HttpContext): Promise<void> {
   const { hub } = ctx;
   const wait = ctx.ipRequests.take(ctx.ip);
-  if (wait > 0) return fail(res, 429, 'rate_limited', 'too many requests');
+  if (wait > 0) return tooMany(res, wait);
   const text = await readBody(req, MAX_EVENTS_BODY);
   if (text === null) return fail(res, 413, 'too_large', `body is over ${MAX_EVENTS_BODY} bytes`);
   let raw: unknown;
