@@ -49,6 +49,20 @@ describe('faults: server crash and page lifecycle', { timeout: 420_000 }, () => 
     await server.kill();
     await sending; // the rest goes to the outbox while the server is gone
     await new Promise((resolve) => setTimeout(resolve, 1000));
+    // Counts the times the widget's connection opens from here: a drain that floods the server gets closed
+    // and has to come back again and again, each time after a longer backoff.
+    await scene.page.evaluate(() => {
+      type Client = { subscribe(l: () => void): void; getSnapshot(): { connection: { status: string } } };
+      const w = window as unknown as { Parlor: { client: Client }; parlorOpens: number };
+      const client = w.Parlor.client;
+      let last = client.getSnapshot().connection.status;
+      w.parlorOpens = 0;
+      client.subscribe(() => {
+        const status = client.getSnapshot().connection.status;
+        if (status === 'open' && last !== 'open') w.parlorOpens++;
+        last = status;
+      });
+    });
     const restartedAt = Date.now();
     await server.start();
     await until('the widget back online', async () => (await scene.widget.state()).connection === 'open', 60_000, 50);
@@ -63,6 +77,8 @@ describe('faults: server crash and page lifecycle', { timeout: 420_000 }, () => 
       `# figure kill-9 burst: ${storedAtKill} of 501 stored before the kill; reconnected ${((reconnectedAt - restartedAt) / 1000).toFixed(1)} s after the restart, all 501 stored ${((result.storedAt - restartedAt) / 1000).toFixed(1)} s after it`,
     );
     assert.ok(storedAtKill < 501, 'the kill came before the burst was through');
+    const opens = await scene.page.evaluate(() => (window as unknown as { parlorOpens: number }).parlorOpens);
+    assert.equal(opens, 1, 'one connection after the restart carried the whole drain');
     assert.deepEqual(scene.problems, []);
     await scene.close();
     await server.dispose();

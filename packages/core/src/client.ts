@@ -539,7 +539,9 @@ export class ChatClient {
   async #reloadOutbox(entry?: OutboxEntry): Promise<void> {
     const store = await this.#openStore();
     const stored = store.kind === 'indexeddb' ? await store.outbox() : [];
-    this.#outbox.merge([...stored, ...(entry ? [entry] : [])]);
+    // Acked here, their removal not written yet: they must not go out again.
+    const acked = new Set(this.#acked);
+    this.#outbox.merge([...stored.filter((e) => !acked.has(e.id)), ...(entry ? [entry] : [])]);
     if (entry && store.kind === 'memory') await store.enqueue(entry);
   }
 
@@ -678,6 +680,7 @@ export class ChatClient {
     this.#unsaved.delete(frame.id);
     if (this.#keptUntilAck.delete(frame.id)) dropUnsent(this.#options.siteId, this.#identityKey(), [frame.id]);
     const entry = this.#outbox.take(frame.id);
+    if (entry) this.#flush(); // room on the wire for the next queued one
     this.#dispatch({ type: 'ack', id: frame.id, conversation: frame.conversation, seq: frame.seq, at: frame.at });
     if (entry) {
       // The server does not echo a message to the socket that sent it, so when this tab sent for another
@@ -688,8 +691,28 @@ export class ChatClient {
     }
     this.#emit({ type: 'ack', id: frame.id, seq: frame.seq });
     // The leader owns the outbox writes; followers learn of the ack through the frame.
-    if (fromSocket) await (await this.#openStore()).remove(frame.id);
+    if (fromSocket) await this.#removeAcked(frame.id);
     this.#saveCache();
+  }
+
+  #acked: string[] = [];
+  #removing: Promise<void> | null = null;
+
+  /**
+   * Removes acked entries from storage, batched: the acks of one drain arrive many per task, and one
+   * write per ack rewrote the whole outbox each time (quadratic in its length). Removing late is safe:
+   * an entry the page dies holding is sent again with its client id, and the server stores it once.
+   */
+  #removeAcked(id: string): Promise<void> {
+    this.#acked.push(id);
+    this.#removing ??= new Promise<void>((resolve) => setTimeout(resolve, 0))
+      .then(() => this.#openStore())
+      .then((store) => {
+        const ids = this.#acked.splice(0);
+        this.#removing = null;
+        return store.remove(...ids);
+      });
+    return this.#removing;
   }
 
   async #onError(frame: Extract<ServerFrame, { type: 'error' }>, fromSocket: boolean): Promise<void> {
@@ -712,6 +735,7 @@ export class ChatClient {
     if (!entry?.error) return;
     this.#dispatch({ type: 'pending', item: failed(this.#pendingItem(entry), entry.error) });
     this.#emit({ type: 'error', error });
+    this.#flush(); // its place on the wire is free
     if (fromSocket) await (await this.#openStore()).updateEntry(id, { state: 'failed', error: entry.error });
   }
 

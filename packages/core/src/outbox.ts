@@ -2,6 +2,14 @@ import { MessagePacer } from './message-pacer.js';
 import type { Limits } from './protocol/index.js';
 import type { OutboxEntry } from './storage/chat-store.js';
 
+/**
+ * The most sends on the wire unanswered at once. The server queues at most 200 frames per connection
+ * and closes one that goes past that (protocol: "Frames waiting per connection"); a long outbox drained
+ * after a reconnect, under a generous message rate, would otherwise flood it. The next go out as the
+ * acks come back, so a drain runs at the round trip's pace rather than stalling.
+ */
+export const MAX_IN_FLIGHT = 64;
+
 /** The order entries are kept and sent in: by client id, which is a UUIDv7 and so sorts in send order. */
 const bySendOrder = (a: OutboxEntry, b: OutboxEntry) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
@@ -97,10 +105,12 @@ export class Outbox {
   /**
    * Sends every pending entry not on the wire yet, in send order, paced to the server's announced
    * rate: a message refused for rate while a later one got through would arrive out of order, so the
-   * server is never given a reason to refuse. Stops at the first entry `send` could not send.
+   * server is never given a reason to refuse, and at most {@link MAX_IN_FLIGHT} unanswered. Stops at
+   * the first entry `send` could not send.
    */
   flush(limits: Pick<Limits, 'messagesPerSecond' | 'messageBurst'>, send: (entry: OutboxEntry) => boolean): void {
     for (const entry of this.#entries) {
+      if (this.#inflight.size >= MAX_IN_FLIGHT) return; // the next ack flushes again
       if (entry.state !== 'pending' || this.#inflight.has(entry.id)) continue;
       const wait = this.#pace.take(limits.messagesPerSecond, limits.messageBurst, this.#now());
       if (wait > 0) return this.later(wait);

@@ -34,9 +34,10 @@ export function withPatch(
   });
 }
 
-/** Returns `outbox` without entry `id`. */
-export function withoutEntry(outbox: readonly OutboxEntry[], id: string): OutboxEntry[] {
-  return outbox.filter((entry) => entry.id !== id);
+/** Returns `outbox` without the entries `ids`. */
+export function withoutEntries(outbox: readonly OutboxEntry[], ids: readonly string[]): OutboxEntry[] {
+  const gone = new Set(ids);
+  return outbox.filter((entry) => !gone.has(entry.id));
 }
 
 /** Returns `cache` keeping only its newest `limit` messages (highest seq), in seq order. */

@@ -54,8 +54,12 @@ export interface ChatStore {
    * without an `error` clears the previous error.
    */
   updateEntry(id: string, patch: Partial<Pick<OutboxEntry, 'state' | 'error' | 'conversation'>>): Promise<void>;
-  /** Removes entry `id` (acked or discarded); does nothing if it is already gone. */
-  remove(id: string): Promise<void>;
+  /**
+   * Removes the entries `ids` (acked or discarded) in one atomic write; ids already gone are skipped.
+   * A client that drains a long outbox removes the acked entries in batches this way, rather than
+   * rewriting the outbox once per ack.
+   */
+  remove(...ids: string[]): Promise<void>;
   /** Returns the cached history, or `null` if none was written. */
   readCache(): Promise<CachedConversation | null>;
   /** Replaces the cached history, keeping at most the newest N (default 100) messages. */

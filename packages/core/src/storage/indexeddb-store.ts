@@ -1,7 +1,7 @@
 import { clear, del, delMany, get, keys, promisifyRequest, set, update } from 'idb-keyval';
 import type { Connection } from '../internal/idb-connection.js';
 import { connect, deleteDatabase, timeBox } from '../internal/idb-connection.js';
-import { cacheLimitOf, trimmedCache, withEntry, withPatch, withoutEntry } from '../internal/store-records.js';
+import { cacheLimitOf, trimmedCache, withEntry, withPatch, withoutEntries } from '../internal/store-records.js';
 import type { CachedConversation, ChatStore, OutboxEntry, SessionRecord } from './chat-store.js';
 
 // Layout: one database per (site, identity), one object store, three keys.
@@ -113,8 +113,8 @@ export async function openIndexedDbStore(options: IndexedDbStoreOptions): Promis
     updateEntry(id, patch) {
       return update<OutboxEntry[]>(OUTBOX, (outbox) => withPatch(outbox ?? [], id, patch), use);
     },
-    remove(id) {
-      return update<OutboxEntry[]>(OUTBOX, (outbox) => withoutEntry(outbox ?? [], id), use);
+    remove(...ids) {
+      return update<OutboxEntry[]>(OUTBOX, (outbox) => withoutEntries(outbox ?? [], ids), use);
     },
     async readCache() {
       return (await get<CachedConversation>(CACHE, use)) ?? null;

@@ -1,4 +1,4 @@
-import { cacheLimitOf, trimmedCache, withEntry, withPatch, withoutEntry } from '../internal/store-records.js';
+import { cacheLimitOf, trimmedCache, withEntry, withPatch, withoutEntries } from '../internal/store-records.js';
 import type { CachedConversation, ChatStore, OutboxEntry, SessionRecord } from './chat-store.js';
 
 /** Options of {@link createMemoryStore}. */
@@ -47,8 +47,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): ChatStore {
     async updateEntry(id, patch) {
       outbox = withPatch(outbox, id, structuredClone(patch));
     },
-    async remove(id) {
-      outbox = withoutEntry(outbox, id);
+    async remove(...ids) {
+      outbox = withoutEntries(outbox, ids);
     },
     async readCache() {
       return structuredClone(cache);
