@@ -6,8 +6,18 @@ import { newId } from './ids.js';
 import type { Logger } from './log.js';
 import { TokenBucket } from './token-bucket.js';
 
-/** Frames queued for processing on one connection before it is closed as abusive. */
-const MAX_QUEUED = 200;
+/**
+ * Frames waiting to be processed on one connection at which the server stops reading its socket: TCP then
+ * pushes back on the sender until the queue is down to {@link RESUME_AT}. A fast client is slowed, not dropped.
+ */
+const PAUSE_AT = 100;
+const RESUME_AT = 20;
+/**
+ * Frames waiting past which the connection is closed (4029). Pausing stops new reads, but frames already read
+ * in the same chunk still arrive, so this sits well above {@link PAUSE_AT}; only a client that floods faster
+ * than one socket read can carry reaches it.
+ */
+const MAX_QUEUED = 1000;
 /** Refused frames in a row after which a flooding connection is closed (4029). */
 const MAX_STRIKES = 100;
 /** A client that does not read its socket is dropped once this much is buffered for it. */
@@ -93,14 +103,16 @@ export abstract class ConnectionBase {
     const text = Array.isArray(data)
       ? Buffer.concat(data).toString('utf8')
       : Buffer.from(data as ArrayBuffer).toString('utf8');
-    this.#queued++;
+    if (++this.#queued === PAUSE_AT) this.#ws.pause();
     this.#queue = this.#queue
       .then(() => (this.#closed || this.#skipQueued ? undefined : this.handle(text)))
       .catch((error: unknown) => {
         this.log.error('frame handler failed', { error: error instanceof Error ? error.message : String(error) });
         this.error('internal', 'the server could not process that frame');
       })
-      .finally(() => this.#queued--);
+      .finally(() => {
+        if (--this.#queued === RESUME_AT && this.#ws.isPaused && !this.#closed) this.#ws.resume();
+      });
   }
 
   /**
