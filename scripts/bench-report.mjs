@@ -30,7 +30,10 @@ export function mergeReports(reports) {
       else tables.push(t);
     }
   const all = reports.flatMap((r) => r.targets);
-  const targets = all.filter((t) => t.met !== null || !all.some((u) => u.measure === t.measure && u.met !== null));
+  const order = (/** @type {{ measure: string }} */ t) => all.findIndex((u) => u.measure === t.measure);
+  const targets = all
+    .filter((t) => t.met !== null || !all.some((u) => u.measure === t.measure && u.met !== null))
+    .sort((a, b) => order(a) - order(b));
   const figures = { ...first.figures };
   for (const r of rest)
     for (const [key, value] of Object.entries(r.figures))

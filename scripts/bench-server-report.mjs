@@ -64,13 +64,13 @@ export function serverReport(rows, { visitors: N, agents: AGENTS, rate: RATE, se
       },
       {
         measure: 'relay p99, one process',
-        result: `${ms(p99)} at ${RATE.toLocaleString('en')} msgs/s`,
+        result: `${ms(p99)} at ${RATE.toLocaleString('en')} msgs/s, ${N.toLocaleString('en')} visitors`,
         target: '≤ 10 ms at 1,000 msgs/s',
         met: RATE >= 1000 ? p99 <= 10 : null,
       },
       {
         measure: 'persisted messages/s at saturation, one process',
-        result: Number.isNaN(one.saturation) ? 'not reached in 120 s' : `${one.saturation.toFixed(0)}/s`,
+        result: `${Number.isNaN(one.saturation) ? 'not reached in 120 s' : `${one.saturation.toFixed(0)}/s`} with ${N.toLocaleString('en')} visitors`,
         target: '≥ 5,000/s',
         met: N >= 1000 ? one.saturation >= 5000 : null,
       },

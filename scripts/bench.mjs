@@ -5,10 +5,11 @@
 // docs/benchmarks.md (between the bench:report markers) with the machine it ran on, and docs/bench-chart.svg.
 // Not a test: a figure never fails the run for being slow; a benchmark that crashes or produces no figures does.
 //
-// Options: --short (a reduced run for CI, a few minutes: smaller loads and fewer runs; the report goes to a
-// temporary folder unless --out is given, docs/ is left alone), --out FILE (where the report goes; the chart is
-// written beside it as bench-chart.svg), --skip-build (the packages are built already), --only a,b (some of size,
-// server, client, widget, shopify). Report and chart are checked before they are written.
+// Options: --short (a reduced run for CI, about two minutes: smaller loads and fewer runs), --out FILE (where the
+// report goes; the chart is written beside it as bench-chart.svg), --skip-build (the packages are built already),
+// --only a,b (some of size, server, client, widget, shopify). Only a complete full run that passes its checks
+// replaces docs/benchmarks.md and docs/bench-chart.svg; a short, partial or failed run writes to a temporary folder
+// (unless --out says where). Report and chart are checked before they are written.
 // Ends with "# pass N" / "# fail N" (benchmarks that produced figures / that did not), the lines `pnpm test` sums.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -183,8 +184,6 @@ const machine = [
 ];
 const seconds = (Date.now() - t0) / 1000;
 const docFile = join(root, 'docs/benchmarks.md');
-const outFile = values.out ?? (SHORT ? join(work, 'out/benchmarks.md') : docFile);
-const chartFile = join(dirname(outFile), 'bench-chart.svg');
 const figures = Object.fromEntries(runs.filter((r) => r.report).map((r) => [r.name, r.report?.figures]));
 const { svg, bars } = chartSvg(figures, {
   date,
@@ -203,6 +202,10 @@ const markdown = await prettier.format(replaceSection(readFileSync(docFile, 'utf
   filepath: docFile,
 });
 const problems = await checkReport({ markdown, svg, bars, runs });
+// Only a complete, clean full run replaces the page in docs/; anything else goes to a temporary folder.
+const complete = !SHORT && !only && problems.length === 0 && runs.every((r) => r.report && r.code === 0);
+const outFile = values.out ?? (complete ? docFile : join(work, 'out/benchmarks.md'));
+const chartFile = join(dirname(outFile), 'bench-chart.svg');
 mkdirSync(dirname(outFile), { recursive: true });
 writeFileSync(outFile, markdown);
 writeFileSync(chartFile, svg);
@@ -223,5 +226,6 @@ for (const p of problems) console.error(`  report check: ${p}`);
 const passed = runs.filter((r) => r.report && r.code === 0).length;
 const failed = runs.length - passed + (problems.length > 0 ? 1 : 0);
 console.log(`# pass ${passed}\n# fail ${failed}`);
-if (!SHORT || values.out) rmSync(work, { recursive: true, force: true });
+// The benchmarks' JSON stays beside a report written to the temporary folder, to look at; otherwise it goes.
+if (!outFile.startsWith(work)) rmSync(work, { recursive: true, force: true });
 process.exit(failed > 0 ? 1 : 0);
