@@ -15,14 +15,17 @@
 //      persisted rate is messages acked / time until the last ack.
 // Options: --visitors N (1000), --agents N (50), --rate N (1000), --seconds N (10), --burst N (10),
 // --mode embedded|scaled|both (both), --profile (CPU profile of the servers during the run: prints the
-// functions with the most self time). 10,000 visitors need `ulimit -n` above ~10,100 in this shell.
+// functions with the most self time), --json FILE (also write the report for `pnpm bench`). 10,000 visitors need
+// `ulimit -n` above ~10,100 in this shell.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { writeReport } from './bench-support.mjs';
+import { printProfile, serverReport } from './bench-server-report.mjs';
 import { startServices } from './services.mjs';
 
 const require = createRequire(new URL('../examples/server/package.json', import.meta.url));
@@ -40,6 +43,7 @@ const { values } = parseArgs({
     burst: { type: 'string', default: '10' },
     mode: { type: 'string', default: 'both' },
     profile: { type: 'boolean', default: false },
+    json: { type: 'string' },
   },
 });
 const N = Math.max(1, Number(values.visitors) || 1000);
@@ -160,9 +164,6 @@ function machineTicks() {
   const all = n.reduce((a, b) => a + b, 0);
   return { busy: all - idle, all };
 }
-
-const percentile = (/** @type {number[]} */ sorted, /** @type {number} */ p) =>
-  sorted.length ? (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0) : NaN;
 
 // ——— One mode ———
 
@@ -324,9 +325,10 @@ async function runMode(mode) {
     (machineAfter.busy - machineBefore.busy) / ((machineAfter.all - machineBefore.all) / availableParallelism());
   const benchUsage = process.cpuUsage(benchBefore);
   const benchCpu = (benchUsage.user + benchUsage.system) / 1e6 / (window + 1);
+  const otherCpu = Math.max(0, cores - cpu - benchCpu);
   say(
     `${mode}: during the relay, CPU in cores: server process(es) ${cpu.toFixed(2)}, this client ${benchCpu.toFixed(2)}, ` +
-      `everything else (database, Redis, other programs) ${Math.max(0, cores - cpu - benchCpu).toFixed(2)}, machine ${cores.toFixed(2)} of ${availableParallelism()}`,
+      `everything else (database, Redis, other programs) ${otherCpu.toFixed(2)}, machine ${cores.toFixed(2)} of ${availableParallelism()}`,
   );
   const relay = [...latencies].sort((a, b) => a - b);
   const lost = sentAt.size;
@@ -346,7 +348,14 @@ async function runMode(mode) {
       peer.send({ type: 'send', conversation: peer.conversation, id, body: { kind: 'text', text: `burst ${b}` } });
     }
   }
-  const acked = await Promise.race([Promise.all(waits).then(() => waits.length), sleep(120_000).then(() => -1)]);
+  // The timeout is cleared once the acks are in: a pending 120 s timer would hold the process open after the table.
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timeout;
+  const acked = await Promise.race([
+    Promise.all(waits).then(() => waits.length),
+    new Promise((resolve) => (timeout = setTimeout(resolve, 120_000, -1))),
+  ]);
+  clearTimeout(timeout);
   const saturation = acked < 0 ? NaN : (N * BURST) / ((performance.now() - t0) / 1000);
 
   clearInterval(pinger);
@@ -359,61 +368,17 @@ async function runMode(mode) {
   if (profileDir) printProfile(profileDir, mode);
   rmSync(dir, { recursive: true, force: true });
   return {
-    mode: mode === 'scaled' ? 'PostgreSQL + Redis, 2 processes' : 'embedded SQLite, 1 process',
+    mode,
+    label: mode === 'scaled' ? 'PostgreSQL + Redis, 2 processes' : 'embedded SQLite, 1 process',
     visitors: N,
     rssPerConnection,
-    rate: `${RATE} target, ${storedPerSecond.toFixed(0)} stored/s`,
+    storedPerSecond,
     framesPerSecond,
     relay,
     lost,
-    cpu,
+    cpu: { server: cpu, generator: benchCpu, other: otherCpu, cores: availableParallelism() },
     saturation,
   };
-}
-
-/** Sums self time per function over the servers' CPU profiles; prints the top, and who calls the top 3. */
-function printProfile(/** @type {string} */ dir, /** @type {string} */ mode) {
-  /** @type {Map<string, number>} */
-  const self = new Map();
-  /** @type {Map<string, Map<string, number>>} */
-  const callers = new Map();
-  let total = 0;
-  const label = (/** @type {any} */ frame) => {
-    const url = String(frame?.url ?? '')
-      .replace(/^.*node_modules\/(\.pnpm\/[^/]+\/node_modules\/)?/, '')
-      .replace(/^file:\/\/.*\/examples\/server\//, '');
-    return `${frame?.functionName || '(anonymous)'} ${url ? `${url}:${(frame?.lineNumber ?? 0) + 1}` : ''}`.trim();
-  };
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
-    const profile = JSON.parse(readFileSync(join(dir, file), 'utf8'));
-    /** @type {Map<number, any>} */
-    const nodes = new Map(profile.nodes.map((/** @type {any} */ n) => [n.id, n]));
-    /** @type {Map<number, number>} */
-    const parent = new Map();
-    for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-    profile.samples.forEach((/** @type {number} */ id, /** @type {number} */ i) => {
-      const key = label(nodes.get(id)?.callFrame);
-      const us = profile.timeDeltas[i] ?? 0;
-      self.set(key, (self.get(key) ?? 0) + us);
-      total += us;
-      const chain = [];
-      for (let p = parent.get(id); p !== undefined && chain.length < 6; p = parent.get(p)) {
-        const name = label(nodes.get(p)?.callFrame);
-        if (name !== '(root)') chain.push(name.split(' ')[0]);
-      }
-      const byChain = callers.get(key) ?? new Map();
-      callers.set(key, byChain);
-      byChain.set(chain.join(' < '), (byChain.get(chain.join(' < ')) ?? 0) + us);
-    });
-  }
-  say(`${mode}: CPU profile of the server process(es), self time (whole run, ${(total / 1e6).toFixed(1)} s sampled):`);
-  const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 20);
-  for (const [key, us] of top) console.log(`  ${((100 * us) / total).toFixed(1).padStart(5)} %  ${key}`);
-  for (const [key] of top.filter(([k]) => !k.startsWith('(')).slice(0, 3)) {
-    console.log(`  called as (${key}):`);
-    for (const [chain, us] of [...(callers.get(key) ?? [])].sort((a, b) => b[1] - a[1]).slice(0, 3))
-      console.log(`    ${((100 * us) / total).toFixed(1).padStart(5)} %  ${chain}`);
-  }
 }
 
 // ——— Main ———
@@ -425,15 +390,7 @@ for (const mode of modes) {
   if (mode !== 'embedded' && mode !== 'scaled') throw new Error(`--mode is embedded, scaled or both, not ${mode}`);
   rows.push(await runMode(mode));
 }
-const ms = (/** @type {number} */ v) => (Number.isNaN(v) ? '—' : `${v.toFixed(1)} ms`);
-console.log(
-  '\n| mode | visitors held | RSS per connection | relay load | frames/s | relay p50 / p95 / p99 | not delivered | server CPU | saturation, persisted msgs/s |',
+writeReport(
+  values.json,
+  serverReport(rows, { visitors: N, agents: AGENTS, rate: RATE, seconds: SECONDS, burst: BURST }),
 );
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-for (const r of rows) {
-  console.log(
-    `| ${r.mode} | ${r.visitors.toLocaleString('en')} | ${(r.rssPerConnection / 1024).toFixed(1)} KB | ${r.rate} | ` +
-      `${r.framesPerSecond.toFixed(0)} | ${ms(percentile(r.relay, 50))} / ${ms(percentile(r.relay, 95))} / ` +
-      `${ms(percentile(r.relay, 99))} | ${r.lost} | ${(r.cpu * 100).toFixed(0)} % | ${r.saturation.toFixed(0)} |`,
-  );
-}

@@ -6,7 +6,8 @@
 // context, alternating, and the medians are compared. "With" waits for the launcher (the loader starts the
 // widget after the load event and an idle moment), then for the page to be quiet. Also prints the loader's
 // gzip size. Run after `pnpm build` (the root script builds what it needs). Options: --runs N (default 5),
-// --throttle N (CPU slowdown, default 4), --settle MS (quiet time after the launcher, default 2000).
+// --throttle N (CPU slowdown, default 4), --settle MS (quiet time after the launcher, default 2000), --json FILE
+// (also write the report for `pnpm bench`).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,12 +25,15 @@ import {
   scriptAndTaskMs,
   shift,
   table,
+  writeReport,
 } from './bench-support.mjs';
 import { launchChromium } from './launch-chromium.mjs';
 
 const LOADER = new URL('../packages/shopify-loader/dist/parlor-shopify.js', import.meta.url);
 const SITE_ID = 'bench-shop';
-const { runs: RUNS, throttle: THROTTLE, settleMs: SETTLE_MS } = benchOptions();
+const { runs: RUNS, throttle: THROTTLE, settleMs: SETTLE_MS, json: JSON_FILE } = benchOptions();
+const LOADER_BUDGET = 2048; // bytes gzip, as in size.config.json
+const KEYS = ['longTasks', 'blocking', 'cls', 'fcp', 'load', 'scriptMs', 'taskMs'];
 
 async function run(/** @type {any} */ browser, /** @type {string} */ url, /** @type {boolean} */ withEmbed) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -90,28 +94,52 @@ try {
     fmt(m(withEmbed, key)),
     fmt(m(withEmbed, key) - m(without, key)),
   ];
-  console.log(`\n## Shopify app embed benchmark\n`);
-  console.log(
-    `Fixture product page, CPU ×${THROTTLE}, medians of ${RUNS} runs; measured from navigation to load + launcher + ${SETTLE_MS} ms quiet.\n`,
-  );
-  console.log(
-    table(
-      ['measure', 'app embed off', 'app embed on', 'added'],
-      [
-        row('long tasks, count', 'longTasks', count),
-        row('total blocking time (Σ long task − 50 ms)', 'blocking', ms),
-        row('cumulative layout shift', 'cls', shift),
-        row('first contentful paint', 'fcp', ms),
-        row('load event end', 'load', ms),
-        row('script time (CDP ScriptDuration)', 'scriptMs', ms),
-        row('main-thread task time (CDP)', 'taskMs', ms),
-        ['launcher visible (from navigation start)', '—', ms(m(withEmbed, 'launcherAt')), '—'],
-      ],
-    ),
-  );
-  console.log(
-    `\nLoader: packages/shopify-loader/dist/parlor-shopify.js, ${loader.length} B raw, ${gzipSync(loader, { level: 9 }).length} B gzip (level 9).`,
-  );
+  const head = ['measure', 'app embed off', 'app embed on', 'added'];
+  const rows = [
+    row('long tasks, count', 'longTasks', count),
+    row('total blocking time (Σ long task − 50 ms)', 'blocking', ms),
+    row('cumulative layout shift', 'cls', shift),
+    row('first contentful paint', 'fcp', ms),
+    row('load event end', 'load', ms),
+    row('script time (CDP ScriptDuration)', 'scriptMs', ms),
+    row('main-thread task time (CDP)', 'taskMs', ms),
+    ['launcher visible (from navigation start)', '—', ms(m(withEmbed, 'launcherAt')), '—'],
+  ];
+  const gzip = gzipSync(loader, { level: 9 }).length;
+  const about =
+    `Fixture product page, Chromium ${browser.version()}, CPU ×${THROTTLE}, medians of ${RUNS} runs; measured from ` +
+    `navigation to load + launcher + ${SETTLE_MS} ms quiet. Loader: ${loader.length} B raw, ${gzip} B gzip (level 9).`;
+  console.log(`\n## Shopify app embed benchmark\n\n${about}\n`);
+  console.log(table(head, rows));
+  const longTasks = [m(without, 'longTasks'), m(withEmbed, 'longTasks')];
+  const cls = m(withEmbed, 'cls') - m(without, 'cls');
+  writeReport(JSON_FILE, {
+    bench: 'shopify',
+    title: 'Shopify app embed',
+    command: 'pnpm bench:shopify',
+    about,
+    tables: [{ head, rows }],
+    targets: [
+      {
+        measure: 'long tasks, median count off → on',
+        result: `${count(longTasks[0] ?? NaN)} → ${count(longTasks[1] ?? NaN)}`,
+        target: 'none added',
+        met: (longTasks[1] ?? NaN) <= (longTasks[0] ?? NaN),
+      },
+      { measure: 'cumulative layout shift added', result: shift(cls), target: '0', met: cls < 0.00005 },
+      {
+        measure: 'loader parlor-shopify.js, gzip',
+        result: `${gzip} B`,
+        target: `≤ ${LOADER_BUDGET} B`,
+        met: gzip <= LOADER_BUDGET,
+      },
+    ],
+    figures: {
+      off: Object.fromEntries(KEYS.map((k) => [k, m(without, k)])),
+      on: Object.fromEntries(KEYS.map((k) => [k, m(withEmbed, k)])),
+      loaderGzip: gzip,
+    },
+  });
 } finally {
   await browser.close();
   await server.close();

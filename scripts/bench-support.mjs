@@ -1,10 +1,35 @@
 // What the page benchmarks (`bench:widget`, `bench:shopify`) share: their options, the in-page instrumentation
-// installed before any page script, the figures read back from it, and the plain-text report helpers.
+// installed before any page script, the figures read back from it, and the plain-text report helpers; and what every
+// benchmark hands `pnpm bench` (scripts/bench.mjs): its tables, targets and figures as JSON (`--json FILE`).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 
 /**
- * The options every page benchmark takes: `--runs N` (default 5), `--throttle N` (CPU slowdown, default 4) and
- * `--settle MS` (quiet time before "interaction", default 2000).
+ * A table as printed: header cells and rows of cells (Markdown allowed in cells).
+ * @typedef {{ caption?: string, head: string[], rows: string[][] }} BenchTable
+ */
+/**
+ * One target checked by a benchmark: `met` is true or false, or null when this run cannot tell (a short run below
+ * the load the target is stated for).
+ * @typedef {{ measure: string, result: string, target: string, met: boolean | null }} BenchTarget
+ */
+/**
+ * What one benchmark run hands `pnpm bench`: `figures` holds the raw numbers the chart draws.
+ * @typedef {{ bench: string, title: string, command: string, about: string, tables: BenchTable[],
+ *   targets: BenchTarget[], figures: Record<string, any> }} BenchReport
+ */
+
+/** Writes a benchmark's report as JSON to `file` (from `--json FILE`); does nothing without a file. */
+export function writeReport(/** @type {string | undefined} */ file, /** @type {BenchReport} */ report) {
+  if (!file) return;
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+}
+
+/**
+ * The options every page benchmark takes: `--runs N` (default 5), `--throttle N` (CPU slowdown, default 4),
+ * `--settle MS` (quiet time before "interaction", default 2000) and `--json FILE` (also write the report as JSON).
  */
 export function benchOptions() {
   const { values } = parseArgs({
@@ -12,12 +37,14 @@ export function benchOptions() {
       runs: { type: 'string', default: '5' },
       throttle: { type: 'string', default: '4' },
       settle: { type: 'string', default: '2000' },
+      json: { type: 'string' },
     },
   });
   return {
     runs: Math.max(1, Number.parseInt(values.runs, 10) || 5),
     throttle: Math.max(1, Number(values.throttle) || 4),
     settleMs: Math.max(0, Number(values.settle) || 0),
+    json: values.json,
   };
 }
 

@@ -6,38 +6,31 @@
 // server runs in this process (from examples/server/dist) and serves the CDN folder at /cdn/; the pages
 // come from a second tiny server on another port, so the widget is cross-origin as on a real site.
 // Run after `pnpm build` (the root script builds what it needs). Options: --runs N (default 5),
-// --throttle N (CPU slowdown, default 4), --settle MS (quiet time before "interaction", default 2000).
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+// --throttle N (CPU slowdown, default 4), --settle MS (quiet time before "interaction", default 2000), --json FILE.
+// The tables, targets and the exit status on a first-time visitor's socket or database: bench-widget-report.mjs.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { freePort, startReferenceServer } from '../test/support/reference-server.mjs';
 import {
   benchOptions,
-  count,
   instrument,
-  kb,
   launcherShown,
-  mb,
-  median,
   ms,
   pageFigures,
   readMetrics,
   scriptAndTaskMs,
-  shift,
-  table,
+  writeReport,
 } from './bench-support.mjs';
+import { scriptMsFrom, startTrace, stopTrace } from './bench-trace.mjs';
+import { widgetReport } from './bench-widget-report.mjs';
 import { launchChromium } from './launch-chromium.mjs';
 
-const root = new URL('..', import.meta.url);
-const CDN_DIR = new URL('packages/widget/dist/cdn/', root);
 const SITE_ID = 'bench';
 const OPEN_TIMEOUT_MS = 10_000;
 
-const { runs: RUNS, throttle: THROTTLE, settleMs: SETTLE_MS } = benchOptions();
-
-// The browser driver is a devDependency of the example server: resolve it from there.
+const { runs: RUNS, throttle: THROTTLE, settleMs: SETTLE_MS, json: JSON_FILE } = benchOptions();
 
 // ——— Servers ———
 
@@ -260,64 +253,6 @@ async function loadAndSettle(
   return problem;
 }
 
-// ——— Script time by URL ———
-
-// The renderer's timeline events that run a script's code: top-level evaluation, compilation, and the calls the
-// browser makes into it (event listeners, timers, idle callbacks, custom element reactions, module evaluation).
-const SCRIPT_EVENTS = new Set([
-  'EvaluateScript',
-  'FunctionCall',
-  'v8.compile',
-  'v8.compileModule',
-  'v8.evaluateModule',
-  'v8.produceCache',
-  'v8.produceModuleCache',
-]);
-
-/** Starts a timeline trace of the page; {@link stopTrace} returns its events. */
-async function startTrace(/** @type {any} */ cdp) {
-  /** @type {any[]} */
-  const events = [];
-  cdp.on('Tracing.dataCollected', (/** @type {{ value: any[] }} */ e) => events.push(...e.value));
-  cdp.__traceEvents = events;
-  await cdp.send('Tracing.start', {
-    traceConfig: {
-      includedCategories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'v8.execute'],
-    },
-  });
-}
-
-async function stopTrace(/** @type {any} */ cdp) {
-  const done = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
-  await cdp.send('Tracing.end');
-  await done;
-  return /** @type {any[]} */ (cdp.__traceEvents);
-}
-
-/**
- * Main-thread time spent in scripts from `origin`: the durations of script events whose URL is one of them, the
- * outermost only (an event nested in another is already inside its duration). Work the code causes inside those
- * events (DOM calls, style, a synchronous storage load) counts; work it schedules elsewhere (layout after the
- * task, a promise continuation) does not: this is the floor, CDP's ScriptDuration difference the ceiling.
- */
-function scriptMsFrom(/** @type {any[]} */ events, /** @type {string} */ origin) {
-  const urlOf = (/** @type {any} */ e) =>
-    e.args?.data?.url ?? e.args?.data?.stackTrace?.[0]?.url ?? e.args?.fileName ?? e.args?.url ?? '';
-  const ours = events
-    .filter((e) => e.ph === 'X' && SCRIPT_EVENTS.has(e.name) && String(urlOf(e)).startsWith(origin))
-    .sort((a, b) => a.ts - b.ts);
-  let total = 0;
-  /** @type {Map<number, number>} */
-  const endOf = new Map(); // per thread: end of the last counted event
-  for (const e of ours) {
-    const end = e.ts + (e.dur ?? 0);
-    if (e.ts < (endOf.get(e.tid) ?? -Infinity)) continue; // nested in one already counted
-    total += e.dur ?? 0;
-    endOf.set(e.tid, end);
-  }
-  return total / 1000;
-}
-
 /** Everything measured up to the moment a visitor would interact. */
 async function beforeInteraction(
   /** @type {any} */ page,
@@ -417,127 +352,6 @@ async function runWithParlor(
   }
 }
 
-// ——— Report ———
-
-function cdnFiles() {
-  return readdirSync(CDN_DIR)
-    .filter((f) => f.endsWith('.js'))
-    .sort((a, b) => (a === 'parlor.js' ? -1 : b === 'parlor.js' ? 1 : a.localeCompare(b)))
-    .map((file) => {
-      const code = readFileSync(new URL(file, CDN_DIR));
-      return { file, raw: code.length, gzip: gzipSync(code, { level: 9 }).length };
-    });
-}
-
-/** Median of the successful open timings, or `n/a (reason)` when none succeeded. */
-function openCell(/** @type {{ ms?: number, error?: string }[]} */ results) {
-  const ok = results.filter((r) => r.error === undefined).map((r) => /** @type {number} */ (r.ms));
-  if (ok.length === 0) return `n/a (${results[0]?.error ?? 'not run'})`;
-  const spread = ok.length > 1 ? ` (${Math.min(...ok).toFixed(0)}–${Math.max(...ok).toFixed(0)})` : '';
-  const partial =
-    ok.length < results.length ? `, ${ok.length}/${results.length} runs: ${results.find((r) => r.error)?.error}` : '';
-  return `${ms(median(ok))}${spread}${partial}`;
-}
-
-function report(
-  /** @type {string} */ version,
-  /** @type {any[]} */ base,
-  /** @type {any[]} */ withP,
-  /** @type {string} */ parlorOrigin,
-) {
-  const m = (/** @type {any[]} */ runs, /** @type {string} */ key) => median(runs.map((r) => r[key]));
-  // Timings carry their spread (min–max over the runs), so the noise is visible beside the median.
-  const cell = (/** @type {any[]} */ runs, /** @type {string} */ key, /** @type {(v: number) => string} */ fmt) => {
-    const values = runs.map((r) => r[key]).filter((v) => Number.isFinite(v));
-    if (fmt !== ms || values.length < 2) return fmt(median(values));
-    return `${fmt(median(values))} (${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)})`;
-  };
-  const added = (/** @type {string} */ key, /** @type {(v: number) => string} */ fmt) => {
-    const a = m(base, key);
-    const b = m(withP, key);
-    // A ratio over a near-zero baseline (no script on the plain page) says nothing: leave it out.
-    const ratio = a > 0 && Number.isFinite(b) && a >= Math.abs(b) / 10 ? `×${(b / a).toFixed(2)}` : '—';
-    return [
-      cell(base, key, fmt),
-      cell(withP, key, fmt),
-      Number.isFinite(a) && Number.isFinite(b) ? fmt(b - a) : 'n/a',
-      ratio,
-    ];
-  };
-  const anySockets = withP.filter((r) => r.sockets.length > 0).length;
-  const anyDatabases = withP.filter((r) => r.databases.length > 0).length;
-  const parlorScripts = withP.map((r) =>
-    r.scripts.filter((/** @type {{ url: string }} */ s) => s.url.startsWith(parlorOrigin)),
-  );
-  const scriptNames = [
-    ...new Set(
-      parlorScripts.flat().map((/** @type {{ url: string }} */ s) => new URL(s.url).pathname.split('/').pop()),
-    ),
-  ];
-  const rows = [
-    ['first contentful paint', ...added('fcp', ms)],
-    ['load event end', ...added('load', ms)],
-    ['launcher visible (from navigation start)', '—', cell(withP, 'launcherAt', ms), '—', '—'],
-    ['long tasks, count', ...added('longTasks', count)],
-    ['total blocking time (Σ long task − 50 ms)', ...added('blocking', ms)],
-    ['cumulative layout shift (no recent input)', ...added('cls', shift)],
-    ["Parlor's script time before interaction (trace events of its scripts' URLs)", ...added('ownScriptMs', ms)],
-    ['script time before interaction (CDP ScriptDuration, whole page)', ...added('scriptMs', ms)],
-    ['main-thread task time before interaction (CDP TaskDuration − DevToolsCommandDuration)', ...added('taskMs', ms)],
-    ['JS heap before interaction, after GC', ...added('heap', mb)],
-    [
-      'Parlor scripts fetched before interaction',
-      '—',
-      `${scriptNames.join(', ') || 'none'} (${kb(median(parlorScripts.map((s) => s.reduce((/** @type {number} */ sum, /** @type {{ bytes: number }} */ x) => sum + x.bytes, 0))))} on the wire)`,
-      '—',
-      '—',
-    ],
-    [
-      'WebSockets opened before interaction',
-      '0',
-      `${anySockets === 0 ? 0 : `opened in ${anySockets}/${withP.length} runs`}`,
-      '—',
-      '—',
-    ],
-    [
-      'IndexedDB databases before interaction',
-      'none',
-      anyDatabases === 0
-        ? 'none'
-        : `present in ${anyDatabases}/${withP.length} runs: ${withP.find((r) => r.databases.length > 0).databases.join(', ')}`,
-      '—',
-      '—',
-    ],
-    ['open → composer focused, first open (chunk not cached)', '—', openCell(withP.map((r) => r.firstOpen)), '—', '—'],
-    ['open → composer focused, next page load (chunk cached)', '—', openCell(withP.map((r) => r.cachedOpen)), '—', '—'],
-    ['JS heap after first open, after GC', '—', mb(m(withP, 'heapAfterOpen')), '—', '—'],
-  ];
-  const files = cdnFiles();
-  const total = files.reduce((s, f) => ({ raw: s.raw + f.raw, gzip: s.gzip + f.gzip }), { raw: 0, gzip: 0 });
-  console.log(`\n## Widget benchmark\n`);
-  console.log(
-    `${version}, CPU throttled ×${THROTTLE} (CDP Emulation.setCPUThrottlingRate), runs: ${base.length} without Parlor, ${withP.length} with; medians.`,
-  );
-  console.log(
-    `"Before interaction" = from navigation start to load + launcher visible + ${SETTLE_MS} ms quiet. Timings: median (min–max).\n`,
-  );
-  console.log(table(['measure', 'without Parlor', 'with Parlor', 'added', 'ratio'], rows));
-  console.log(`\nCDN files (packages/widget/dist/cdn, gzip level 9):\n`);
-  console.log(
-    table(
-      ['file', 'raw', 'gzip'],
-      [...files.map((f) => [f.file, kb(f.raw), kb(f.gzip)]), ['**everything**', kb(total.raw), kb(total.gzip)]],
-    ),
-  );
-  const failures = [anySockets && 'a WebSocket was opened', anyDatabases && 'an IndexedDB database was created'].filter(
-    Boolean,
-  );
-  if (failures.length > 0) {
-    console.error(`\nA first-time visitor must get neither before interacting: ${failures.join(' and ')}.`);
-    process.exitCode = 1;
-  }
-}
-
 // ——— Main ———
 
 const pages = await startPageServer();
@@ -576,7 +390,15 @@ try {
     console.error(`\nThe launcher never appeared in any run: ${noLauncher[0]}. Is packages/widget/dist/cdn built?`);
     process.exitCode = 1;
   } else {
-    report(version, base, withP, parlor.origin);
+    const result = widgetReport({
+      version,
+      base,
+      withP,
+      parlorOrigin: parlor.origin,
+      throttle: THROTTLE,
+      settleMs: SETTLE_MS,
+    });
+    writeReport(JSON_FILE, result);
     if (noLauncher.length > 0)
       console.log(`\n${noLauncher.length} of ${RUNS} runs left out, the launcher never appeared: ${noLauncher[0]}`);
   }

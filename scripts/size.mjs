@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // `pnpm size`: prints the gzip size of every entry point and of the CDN folder, and fails over budget.
-// Budgets live in size.config.json. Run after `pnpm build`.
+// Budgets live in size.config.json. Run after `pnpm build`. `--json FILE` also writes the figures for `pnpm bench`.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build } from 'vite';
+import { writeReport } from './bench-support.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const config = JSON.parse(readFileSync(join(root, 'size.config.json'), 'utf8'));
@@ -81,6 +83,42 @@ for (const r of rows) {
     `${r.name.padEnd(width)}  ${kb(r.bytes).padStart(9)}  ${(r.limit === null ? '—' : kb(r.limit)).padStart(9)}  ${status}`,
   );
 }
+// The report leaves out the other locales' chunks, as the "everything once open" sum does.
+const locales = config.folders.map((/** @type {{ exclude?: string }} */ f) => f.exclude && new RegExp(f.exclude));
+const inTable = rows.filter((r) => !locales.some((/** @type {RegExp | undefined} */ re) => re?.test(r.name.slice(5))));
+const withTarget = rows.filter((r) => r.target !== undefined);
+writeReport(parseArgs({ options: { json: { type: 'string' } } }).values.json, {
+  bench: 'size',
+  title: 'Sizes',
+  command: 'pnpm size',
+  about: 'Gzip level 9; npm entries bundled and minified with their dependencies, as an app ships them.',
+  tables: [
+    {
+      head: ['entry', 'gzip', 'limit (fails CI)', 'target'],
+      rows: inTable.map((r) => [
+        r.name,
+        kb(r.bytes),
+        r.limit === null ? '—' : `${kb(r.limit)} (${Math.round((100 * r.bytes) / r.limit)} %)`,
+        r.target === undefined ? '—' : kb(r.target),
+      ]),
+    },
+  ],
+  targets: [
+    ...withTarget.map((r) => ({
+      measure: r.name,
+      result: kb(r.bytes),
+      target: `≤ ${kb(/** @type {number} */ (r.target))}`,
+      met: r.bytes <= /** @type {number} */ (r.target),
+    })),
+    {
+      measure: 'every entry within its limit (size.config.json)',
+      result: over ? `${over} over` : 'all within',
+      target: 'all within',
+      met: over === 0,
+    },
+  ],
+  figures: { entries: rows.filter((r) => r.limit !== null || r.target !== undefined) },
+});
 if (over) {
   console.error(`\n${over} entr${over === 1 ? 'y is' : 'ies are'} over the limit (size.config.json).`);
   process.exit(1);

@@ -42,6 +42,10 @@ const STEPS = [
   // the services too. The server's own security tests ran with the node tests; the XSS suite runs here.
   ['security in Chromium', nodeTests('test/security')],
   ['end-to-end and fault tests', nodeTests('test/e2e'), { services: true }],
+  // Last, on the build above: every benchmark once in its short mode (scripts/bench.mjs starts the server bench's
+  // PostgreSQL and Redis itself). Its figures are printed, never judged; it counts each benchmark that produced
+  // figures as passed ("# pass N"), and fails only when one crashes or produces none.
+  ['benchmarks (short)', ['exec', 'node', 'scripts/bench.mjs', '--short', '--skip-build']],
 ];
 
 /** Runs one step, streaming its output, and returns its exit code and what it printed. */
