@@ -57,14 +57,20 @@ export class Widget {
     await this.input.press('Enter');
   }
 
-  /** Sends through the widget's client (what the composer calls), for bursts. */
-  async sendMany(texts: readonly string[]): Promise<void> {
-    await this.page.evaluate(async (list) => {
-      type Chat = { client?: { send(t: string): Promise<string> } };
-      const client = document.querySelector<HTMLElement & Chat>('parlor-chat')?.client;
-      if (!client) throw new Error('the widget has no client yet');
-      for (const text of list) await client.send(text);
-    }, texts);
+  /** Sends through the widget's client (what the composer calls), for bursts; `gapMs` apart if given. */
+  async sendMany(texts: readonly string[], gapMs = 0): Promise<void> {
+    await this.page.evaluate(
+      async ([list, gap]) => {
+        type Chat = { client?: { send(t: string): Promise<string> } };
+        const client = document.querySelector<HTMLElement & Chat>('parlor-chat')?.client;
+        if (!client) throw new Error('the widget has no client yet');
+        for (const text of list) {
+          await client.send(text);
+          if (gap) await new Promise((resolve) => setTimeout(resolve, gap));
+        }
+      },
+      [texts, gapMs] as const,
+    );
   }
 
   /** The text of every message bubble on screen, in order, with its author role: `visitor: hi`. */
@@ -117,9 +123,10 @@ export class AgentConsole {
     await this.page.getByRole('radio', { name: 'Online' }).waitFor({ timeout: 15_000 });
   }
 
-  /** Opens the (first) conversation whose queue row matches `name`. */
-  async openConversation(name: RegExp | string): Promise<void> {
-    await this.page.getByRole('button', { name }).first().click({ timeout: 15_000 });
+  /** Opens the (first) conversation whose queue row matches `name` (and shows `lastMessage` as its preview). */
+  async openConversation(name: RegExp | string, lastMessage?: string): Promise<void> {
+    const rows = this.page.getByRole('button', { name });
+    await (lastMessage ? rows.filter({ hasText: lastMessage }) : rows).first().click({ timeout: 15_000 });
     await this.log.waitFor();
   }
 

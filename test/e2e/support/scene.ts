@@ -59,7 +59,8 @@ export async function openSides(browser: Browser, consoleServer: string): Promis
 export async function startConversation(sides: Sides, first: string, queueName: RegExp | string): Promise<Scene> {
   await sides.widget.type(first);
   const conversation = await sides.widget.conversation();
-  await sides.agent.openConversation(queueName);
+  // By its preview too: the queue may hold earlier conversations of other visitors under the same name.
+  await sides.agent.openConversation(queueName, first);
   await sides.agent.message(first).waitFor({ timeout: 15_000 });
   return { ...sides, conversation };
 }

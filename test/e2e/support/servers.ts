@@ -82,6 +82,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   let exited: Promise<void> = Promise.resolve();
   let output = '';
   const start = async () => {
+    if (child && child.exitCode === null && child.signalCode === null) throw new Error('the server is still running');
     const config = { ...options, sitesFile: sitesFile(options), dataDir, port };
     const proc = spawn(process.execPath, [SERVE], {
       env: { ...process.env, PARLOR_E2E_SERVER: JSON.stringify(config) },
