@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { freshSchema, servicesModule, useServices } from '../../examples/server/test/services.js';
 import { launchBrowser } from './support/browser.js';
-import { assertExactlyOnce, numbered, openScene, type Scene } from './support/scene.js';
+import { assertExactlyOnce, numbered, openScene, untilStored, type Scene } from './support/scene.js';
 import {
   FAST_LIMITS,
   startHostSite,
@@ -90,13 +90,7 @@ if (!services.ok) {
         const burst = numbered('visitor', 150);
         const replies = numbered('agent', 10);
         const sending = scene.widget.sendMany(burst, TYPING_MS);
-        let storedAtKill = 0;
-        await until(
-          'part of the burst stored',
-          async () => (storedAtKill = (await storedMessages(b.url, scene.conversation)).length) >= 30,
-          60_000,
-          10,
-        );
+        const storedAtKill = await untilStored(b.url, scene.conversation, 30);
         await a.kill();
         const killedAt = Date.now();
         upstream = b.port; // the balancer's health check drops A
@@ -135,12 +129,7 @@ if (!services.ok) {
       // A burst from the visitor is still going out when Redis dies; then both sides take turns while it is down.
       const burst = numbered('burst', 100);
       const sending = scene.widget.sendMany(burst, TYPING_MS);
-      await until(
-        'part of the burst stored',
-        async () => (await storedMessages(b.url, scene.conversation)).length >= 7 + 20,
-        60_000,
-        10,
-      );
+      await untilStored(b.url, scene.conversation, 7 + 20);
       let during = { visitor: [] as string[], agent: [] as string[] };
       let storedAtKill = 0;
       let shownDuring: string[] = [];
@@ -149,11 +138,7 @@ if (!services.ok) {
         await sending; // the rest of the burst is in the outbox, in order, before the visitor types on
         // Both processes keep serving their own sockets: each side's messages are stored and acked.
         during = await takeTurns(scene, 'during', 5);
-        await until(
-          'the outage messages stored',
-          async () => (await storedMessages(b.url, scene.conversation)).length === 1 + 6 + 100 + 10,
-          60_000,
-        );
+        await untilStored(b.url, scene.conversation, 1 + 6 + 100 + 10);
         await until('the widget to hold no pending message', async () => (await scene.widget.state()).pending === 0);
         shownDuring = await scene.widget.shown();
       });

@@ -119,6 +119,23 @@ export async function assertExactlyOnce(
   return { stored, storedAt };
 }
 
+/** Polls the server's storage until the conversation holds at least `count` messages; resolves with the count seen. */
+export async function untilStored(
+  serverUrl: string,
+  conversation: string,
+  count: number,
+  ms = 60_000,
+): Promise<number> {
+  let seen = 0;
+  await until(
+    `${count} messages stored`,
+    async () => (seen = (await storedMessages(serverUrl, conversation)).length) >= count,
+    ms,
+    10,
+  );
+  return seen;
+}
+
 /** `prefix 001` … `prefix n`. */
 export const numbered = (prefix: string, n: number): string[] =>
   Array.from({ length: n }, (_, i) => `${prefix} ${String(i + 1).padStart(3, '0')}`);
