@@ -1,10 +1,12 @@
 // The example reads @parlor/react (and what it builds on) from source, through the workspace's shared settings.
+// `base: './'` makes dist/ work from any path (the end-to-end tests serve it under a prefix of their own).
 import { defineConfig, mergeConfig, type UserConfig } from 'vite';
 import { shared } from '../../vite.config.ts';
 
 export default defineConfig(
   mergeConfig(shared, {
     root: new URL('.', import.meta.url).pathname,
+    base: './',
     server: { port: 5173, strictPort: true },
     build: {
       outDir: 'dist',

@@ -57,12 +57,20 @@ export class Widget {
     await this.input.press('Enter');
   }
 
-  /** Sends through the page's `Parlor.client` (what the composer calls), for bursts. */
-  async sendMany(texts: readonly string[]): Promise<void> {
-    await this.page.evaluate(async (list) => {
-      const client = (window as unknown as { Parlor: { client: { send(t: string): Promise<string> } } }).Parlor.client;
-      for (const text of list) await client.send(text);
-    }, texts);
+  /** Sends through the widget's client (what the composer calls), for bursts; `gapMs` apart if given. */
+  async sendMany(texts: readonly string[], gapMs = 0): Promise<void> {
+    await this.page.evaluate(
+      async ([list, gap]) => {
+        type Chat = { client?: { send(t: string): Promise<string> } };
+        const client = document.querySelector<HTMLElement & Chat>('parlor-chat')?.client;
+        if (!client) throw new Error('the widget has no client yet');
+        for (const text of list) {
+          await client.send(text);
+          if (gap) await new Promise((resolve) => setTimeout(resolve, gap));
+        }
+      },
+      [texts, gapMs] as const,
+    );
   }
 
   /** The text of every message bubble on screen, in order, with its author role: `visitor: hi`. */
@@ -84,8 +92,10 @@ export class Widget {
         conversation: { id: string } | null;
         items: { kind: string }[];
       };
-      const client = (window as unknown as { Parlor: { client?: { getSnapshot(): Snapshot } } }).Parlor.client;
-      const s = client?.getSnapshot();
+      // The element's client: the same object as the CDN build's `Parlor.client`, and there in every way in.
+      const s = document
+        .querySelector<HTMLElement & { client?: { getSnapshot(): Snapshot } }>('parlor-chat')
+        ?.client?.getSnapshot();
       return {
         connection: s?.connection.status ?? 'none',
         conversation: s?.conversation?.id ?? null,
@@ -113,14 +123,30 @@ export class AgentConsole {
     await this.page.getByRole('radio', { name: 'Online' }).waitFor({ timeout: 15_000 });
   }
 
-  /** Opens the (first) conversation whose queue row matches `name`. */
-  async openConversation(name: RegExp | string): Promise<void> {
-    await this.page.getByRole('button', { name }).first().click({ timeout: 15_000 });
+  /** Opens the (first) conversation whose queue row matches `name` (and shows `lastMessage` as its preview). */
+  async openConversation(name: RegExp | string, lastMessage?: string): Promise<void> {
+    const rows = this.page.getByRole('button', { name });
+    await (lastMessage ? rows.filter({ hasText: lastMessage }) : rows).first().click({ timeout: 15_000 });
     await this.log.waitFor();
   }
 
   get log() {
     return this.page.getByRole('log', { name: 'Transcript' });
+  }
+
+  /** The open conversation's visitor panel: identity, context (page, cart, attributes), status. */
+  get visitorPanel() {
+    return this.page.getByRole('complementary', { name: 'Visitor' });
+  }
+
+  /** The attributes the visitor's page shared, as the visitor panel lists them (`{ key: 'shown value' }`). */
+  async attributes(): Promise<Record<string, string>> {
+    return this.visitorPanel.locator('dl.attributes').evaluate((list) => {
+      const pairs: Record<string, string> = {};
+      for (const dt of list.querySelectorAll('dt'))
+        pairs[dt.textContent ?? ''] = dt.nextElementSibling?.textContent ?? '';
+      return pairs;
+    });
   }
 
   /** A message in the open transcript whose text is `text`. */

@@ -8,27 +8,26 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { AgentConsole, Widget, untilShown, watchProblems } from './browser.js';
 import { storedMessages, storedText, until, type HostSite } from './servers.js';
 
-/** Both sides of one conversation. */
-export interface Scene {
+/** The two people, each in a browser context of their own: a visitor's blank tab and a signed-in agent console. */
+export interface Sides {
   visitorContext: BrowserContext;
   agentContext: BrowserContext;
+  /** The visitor's tab, still blank: the caller loads the page the visitor comes in by. */
   page: Page;
   widget: Widget;
   agentPage: Page;
   agent: AgentConsole;
-  conversation: string;
   problems: string[];
   close(): Promise<void>;
 }
 
-/** Opens both sides; the visitor says `first`, the agent opens the conversation. */
-export async function openScene(
-  browser: Browser,
-  host: HostSite,
-  widgetServer: string,
-  consoleServer: string,
-  first: string,
-): Promise<Scene> {
+/** Both sides of one conversation. */
+export interface Scene extends Sides {
+  conversation: string;
+}
+
+/** Opens the agent console on `consoleServer`, signed in, and a blank tab for the visitor; both watched for problems. */
+export async function openSides(browser: Browser, consoleServer: string): Promise<Sides> {
   const problems: string[] = [];
   const visitorContext = await browser.newContext();
   const agentContext = await browser.newContext();
@@ -38,21 +37,13 @@ export async function openScene(
   await agent.signIn(consoleServer);
   const page = await visitorContext.newPage();
   watchProblems(page, problems);
-  await page.goto(host.cdnPage(widgetServer));
-  const widget = new Widget(page);
-  await widget.open();
-  await widget.type(first);
-  const conversation = await widget.conversation();
-  await agent.openConversation(/Anonymous visitor/);
-  await agent.message(first).waitFor({ timeout: 15_000 });
   return {
     visitorContext,
     agentContext,
     page,
-    widget,
+    widget: new Widget(page),
     agentPage,
     agent,
-    conversation,
     problems,
     async close() {
       await visitorContext.close();
@@ -62,12 +53,39 @@ export async function openScene(
 }
 
 /**
+ * The visitor (panel already open) says `first`; the agent opens the conversation from the queue row named
+ * `queueName` and sees it. Returns the scene with its conversation id.
+ */
+export async function startConversation(sides: Sides, first: string, queueName: RegExp | string): Promise<Scene> {
+  await sides.widget.type(first);
+  const conversation = await sides.widget.conversation();
+  // By its preview too: the queue may hold earlier conversations of other visitors under the same name.
+  await sides.agent.openConversation(queueName, first);
+  await sides.agent.message(first).waitFor({ timeout: 15_000 });
+  return { ...sides, conversation };
+}
+
+/** Opens both sides on the CDN shop page; the visitor says `first`, the agent opens the conversation. */
+export async function openScene(
+  browser: Browser,
+  host: HostSite,
+  widgetServer: string,
+  consoleServer: string,
+  first: string,
+): Promise<Scene> {
+  const sides = await openSides(browser, consoleServer);
+  await sides.page.goto(host.cdnPage(widgetServer));
+  await sides.widget.open();
+  return startConversation(sides, first, /Anonymous visitor/);
+}
+
+/**
  * Waits until the server stored `count` messages, then asserts: each visitor text and each agent text once,
  * in the order each side sent them, seqs 1..n without gaps, and the widget and the console showing exactly
  * the stored list. Returns the stored list and when the last message was seen stored.
  */
 export async function assertExactlyOnce(
-  scene: Scene,
+  scene: Pick<Scene, 'widget' | 'agent' | 'conversation'>,
   serverUrl: string,
   sent: { visitor: readonly string[]; agent: readonly string[] },
   ms = 90_000,
@@ -103,6 +121,23 @@ export async function assertExactlyOnce(
   };
   assert.deepEqual(await untilShown('the console', consoleShows, stored, 30_000), stored, 'the console');
   return { stored, storedAt };
+}
+
+/** Polls the server's storage until the conversation holds at least `count` messages; resolves with the count seen. */
+export async function untilStored(
+  serverUrl: string,
+  conversation: string,
+  count: number,
+  ms = 60_000,
+): Promise<number> {
+  let seen = 0;
+  await until(
+    `${count} messages stored`,
+    async () => (seen = (await storedMessages(serverUrl, conversation)).length) >= count,
+    ms,
+    10,
+  );
+  return seen;
 }
 
 /** `prefix 001` … `prefix n`. */

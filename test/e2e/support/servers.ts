@@ -5,11 +5,11 @@
  * same port and data.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const SITE = 'e2e';
@@ -19,6 +19,11 @@ export const AGENT_NAME = 'Ada';
 
 const SERVE = fileURLToPath(new URL('serve.mjs', import.meta.url));
 const CDN_DIR = fileURLToPath(new URL('../../../packages/widget/dist/cdn/', import.meta.url));
+const EXAMPLES_DIR = fileURLToPath(new URL('../../../examples/', import.meta.url));
+/** The chat server the example apps name (their `pnpm dev` runs one there). */
+const EXAMPLE_SERVER = 'http://localhost:8787';
+/** Example apps whose build (`dist/`) a host site serves, see {@link HostSite.app}. */
+export const EXAMPLE_APPS = ['vite', 'react'] as const;
 
 /** Limits for the fault suites: generous rates (a burst of 500), a quick heartbeat. */
 export const FAST_LIMITS = { messagesPerSecond: 1000, messageBurst: 1000, framesPerSecond: 2000, pingIntervalMs: 2000 };
@@ -77,6 +82,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   let exited: Promise<void> = Promise.resolve();
   let output = '';
   const start = async () => {
+    if (child && child.exitCode === null && child.signalCode === null) throw new Error('the server is still running');
     const config = { ...options, sitesFile: sitesFile(options), dataDir, port };
     const proc = spawn(process.execPath, [SERVE], {
       env: { ...process.env, PARLOR_E2E_SERVER: JSON.stringify(config) },
@@ -135,7 +141,41 @@ export interface HostSite {
    * chat server's.
    */
   cdnPage(server: string, data?: Record<string, string>, cdn?: 'site' | 'server'): string;
+  /**
+   * The built example app (`examples/<name>/dist`, as `pnpm build` leaves it) with its chat server moved from
+   * `http://localhost:8787` to `server` (a `http://127.0.0.1:<port>` URL): the app as shipped, on this site.
+   */
+  app(name: (typeof EXAMPLE_APPS)[number], server: string): string;
   close(): Promise<void>;
+}
+
+/** Throws, naming the command, when an example app has not been built. */
+export function assertAppsBuilt(): void {
+  const missing = EXAMPLE_APPS.filter((name) => !existsSync(join(EXAMPLES_DIR, name, 'dist', 'index.html')));
+  if (missing.length)
+    throw new Error(
+      `examples ${missing.join(', ')} are not built: run \`pnpm test:e2e\` (it builds them) or \`pnpm build\``,
+    );
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json',
+};
+
+/** Serves a file of a built example app; the example's chat server becomes the one named in the path. */
+async function serveApp(res: ServerResponse, name: string, port: string, file: string): Promise<void> {
+  try {
+    const path = join(EXAMPLES_DIR, name, 'dist', normalize(`/${file || 'index.html'}`));
+    const type = MIME[extname(path)] ?? 'application/octet-stream';
+    let body: string | Buffer = await readFile(path);
+    if (type.startsWith('text/')) body = body.toString('utf8').replaceAll(EXAMPLE_SERVER, `http://127.0.0.1:${port}`);
+    res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
+  } catch {
+    res.writeHead(404).end();
+  }
 }
 
 /** Serves the host pages from this process on a free port. */
@@ -149,6 +189,12 @@ export async function startHostSite(port = 0): Promise<HostSite> {
         (body) => res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(body),
         () => res.writeHead(404).end(),
       );
+      return;
+    }
+    // A built example app: /apps/<name>/<chat server port>/<file>.
+    const app = /^\/apps\/(vite|react)\/(\d+)\/(.*)$/.exec(url.pathname);
+    if (app) {
+      void serveApp(res, app[1] ?? '', app[2] ?? '', app[3] ?? '');
       return;
     }
     if (url.pathname !== '/shop') {
@@ -174,6 +220,9 @@ export async function startHostSite(port = 0): Promise<HostSite> {
       const params = new URLSearchParams({ server: serverUrl, cdn });
       for (const [k, v] of Object.entries(extra)) params.set(`data-${k}`, v);
       return `${origin}/shop?${params}`;
+    },
+    app(name, serverUrl) {
+      return `${origin}/apps/${name}/${new URL(serverUrl).port}/`;
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
