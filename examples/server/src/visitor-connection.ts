@@ -36,6 +36,8 @@ import { TokenBucket } from './token-bucket.js';
 
 const VISITOR_TOKEN_TTL_S = 400 * 24 * 3600;
 const SESSION_TOKEN_TTL_S = 3600;
+/** How long a message refused for rate holds back later ones (see `#owed`). */
+const OWED_MS = 10_000;
 
 type Frame<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
 
@@ -81,6 +83,12 @@ function authSite(site: SiteConfig) {
 export class VisitorConnection extends ConnectionBase {
   #session: Session | null = null;
   readonly #messages: TokenBucket;
+  /**
+   * The earliest message refused for rate on this connection and not stored since. Until it is, later
+   * messages are refused too: frames handled in a bunch after a stall could otherwise see a refilled bucket
+   * and be stored ahead of it. Expires, so a message the client dropped cannot block the connection.
+   */
+  #owed: { id: string; until: number } | null = null;
   readonly #helloTimer: NodeJS.Timeout;
 
   constructor(ws: WebSocket, hub: Hub, peer: Peer) {
@@ -302,8 +310,19 @@ export class VisitorConnection extends ConnectionBase {
       (frame.body.kind === 'attachment' && tooLong(frame.body.caption))
     )
       return this.error('too_large', `text is over ${config.limits.maxTextLength} characters`, { id });
+    const order = id.toLowerCase(); // UUIDv7: sorts in the order the client minted them
+    const owed = this.#owed && this.#owed.until > receivedAt ? this.#owed : null;
+    if (owed && order > owed.id)
+      return this.error('rate_limited', 'an earlier message was refused and goes first', {
+        id,
+        retryAfterMs: Math.ceil(1000 / config.limits.messagesPerSecond),
+      });
     const wait = this.#messages.take() || this.hub.ipMessages.take(this.peer.ip);
-    if (wait > 0) return this.error('rate_limited', 'too many messages', { id, retryAfterMs: wait });
+    if (wait > 0) {
+      if (!owed || order < owed.id) this.#owed = { id: order, until: receivedAt + OWED_MS };
+      return this.error('rate_limited', 'too many messages', { id, retryAfterMs: wait });
+    }
+    if (owed?.id === order || !owed) this.#owed = null;
 
     let body: Body | null = plainBody(frame.body);
     if (!body) return this.error('bad_frame', 'the message has no text once markup is removed', { id });
