@@ -40,11 +40,23 @@ export function watchProblems(page: Page, problems: string[] = []): string[] {
 export class Widget {
   constructor(readonly page: Page) {}
 
-  /** Opens the panel with the launcher (unless the tab kept it open) and waits for the composer. */
+  /**
+   * Opens the panel with the launcher (unless the tab kept it open) and waits for the composer. After a reload the
+   * widget reopens a panel that was open, once its storage check is done: that can land between reading the launcher
+   * and clicking it, and the click then closes the panel, as it would for a person. So look again and click again.
+   */
   async open(): Promise<void> {
     const launcher = this.page.locator('parlor-chat button[part="launcher"]');
-    if ((await launcher.getAttribute('aria-expanded', { timeout: 15_000 })) !== 'true') await launcher.click();
-    await this.input.waitFor({ timeout: 15_000 });
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      if ((await launcher.getAttribute('aria-expanded', { timeout: 15_000 })) !== 'true') await launcher.click();
+      try {
+        await this.input.waitFor({ timeout: Math.max(1, Math.min(3_000, deadline - Date.now())) });
+        return;
+      } catch (error) {
+        if (Date.now() >= deadline) throw error;
+      }
+    }
   }
 
   get input() {
