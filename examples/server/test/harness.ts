@@ -17,12 +17,23 @@ export const OTHER_SECRET = 'other-secret-0123456789-abcdefghijklmno';
 export const AGENT_TOKEN = 'agent-token-0123456789-abcdefghijklmnopq';
 export const OTHER_AGENT_TOKEN = 'agent-token-other-0123456789-abcdefghijk';
 
-/** A valid UUIDv7 (time-ordered) for client ids. */
+let lastMs = 0;
+let sequence = 0;
+
+/**
+ * A valid UUIDv7 for client ids, strictly increasing like the widget's: within one millisecond a counter in the
+ * 12 `rand_a` bits goes up (borrowing the next millisecond past 4,096), so messages sent in one go keep the order
+ * the server relies on; a random tail would shuffle them.
+ */
 export function uuidv7(): string {
+  const now = Date.now();
+  if (now > lastMs) [lastMs, sequence] = [now, 0];
+  else if (++sequence > 0xfff) [lastMs, sequence] = [lastMs + 1, 0];
   const bytes = crypto.getRandomValues(new Uint8Array(16));
-  const ms = BigInt(Date.now());
+  const ms = BigInt(lastMs);
   for (let i = 0; i < 6; i++) bytes[i] = Number((ms >> BigInt(8 * (5 - i))) & 0xffn);
-  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x70;
+  bytes[6] = 0x70 | (sequence >> 8);
+  bytes[7] = sequence & 0xff;
   bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
   const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
