@@ -41,6 +41,9 @@ export function agentSites(hub: Hub, agent: AgentConfig): string[] {
   return agent.sites.includes('*') ? [...hub.sites.keys()] : agent.sites.filter((s) => hub.sites.has(s));
 }
 
+/** How long a conversation's list row waits for more changes before it is summarised and sent. */
+const LIST_REFRESH_MS = 50;
+
 /**
  * One agent console's WebSocket (`/v1/agent`): the conversation queue, transcripts, replies, typing,
  * read receipts, status, presence, live visitors and proactive messages — for the agent's sites only.
@@ -49,6 +52,9 @@ export class AgentConnection extends ConnectionBase {
   #agent: AgentConfig | null = null;
   #sites = new Set<string>();
   #visitorsTimer: NodeJS.Timeout | undefined;
+  /** Conversations whose list row is due for a refresh, sent together once per {@link LIST_REFRESH_MS}. */
+  readonly #stale = new Set<string>();
+  #staleTimer: NodeJS.Timeout | undefined;
   readonly #helloTimer: NodeJS.Timeout;
 
   constructor(ws: WebSocket, hub: Hub, peer: Peer) {
@@ -63,6 +69,7 @@ export class AgentConnection extends ConnectionBase {
   protected override closed(): void {
     clearTimeout(this.#helloTimer);
     clearTimeout(this.#visitorsTimer);
+    clearTimeout(this.#staleTimer);
     this.hub.metrics.connections.agent--;
     const agent = this.#agent;
     if (!agent) return;
@@ -372,6 +379,19 @@ export class AgentConnection extends ConnectionBase {
     this.send({ type: 'visitors', items: [...seen.values()] });
   }
 
+  #refreshStale(): void {
+    this.#staleTimer = undefined;
+    const ids = [...this.#stale];
+    this.#stale.clear();
+    for (const id of ids) {
+      this.#accessible(id)
+        .then(async (c) => {
+          if (c) this.send({ type: 'conversation', item: await summarize(this.hub, c) });
+        })
+        .catch((error: unknown) => this.log.warn('list refresh failed', { error: (error as Error).message }));
+    }
+  }
+
   protected override onEvent(event: FanoutEvent): void {
     switch (event.kind) {
       case 'message':
@@ -386,11 +406,10 @@ export class AgentConnection extends ConnectionBase {
         if (event.origin !== this.id) this.send(readFrameOf(event));
         return;
       case 'conversation':
-        this.#accessible(event.conversation)
-          .then(async (c) => {
-            if (c) this.send({ type: 'conversation', item: await summarize(this.hub, c) });
-          })
-          .catch((error: unknown) => this.log.warn('list refresh failed', { error: (error as Error).message }));
+        // A message and its reply, or a burst, change a row many times in a few milliseconds; the row costs
+        // five queries, so each conversation is summarised once per window, with its state at the end of it.
+        this.#stale.add(event.conversation);
+        this.#staleTimer ??= setTimeout(() => this.#refreshStale(), LIST_REFRESH_MS);
         return;
       case 'visitors':
         // Coalesce bursts (many visitors arriving at once) into one list per 250 ms.

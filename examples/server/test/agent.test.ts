@@ -34,6 +34,27 @@ describe('agent console protocol against the real server', () => {
     ada.client.close();
   });
 
+  it('sends a burst’s list row once with its final state, not once per message', async () => {
+    const v = await visitor(server);
+    const { ack } = await say(v.client, 'first');
+    const ada = await agent(server);
+    const texts = Array.from({ length: 8 }, (_, i) => `burst ${i + 1}`);
+    for (const text of texts)
+      v.client.send({ type: 'send', id: uuidv7(), conversation: ack.conversation, body: { kind: 'text', text } });
+    for (const _ of texts) assert.equal((await v.client.next<{ type: string }>(['ack', 'error'])).type, 'ack');
+    const rows: Summary[] = [];
+    const take = (item: Summary) => (item.id === ack.conversation ? rows.push(item) : 0);
+    while (rows.at(-1)?.lastMessage?.preview !== 'burst 8')
+      take((await ada.client.next<{ item: Summary }>('conversation')).item);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // room for late rows to show up
+    for (const frame of ada.client.seen('conversation')) take((frame as unknown as { item: Summary }).item);
+    assert.ok(rows.length <= 4, `${rows.length} rows for 8 messages in one burst (one per message without coalescing)`);
+    assert.equal(rows.at(-1)?.unread, 9);
+    assert.equal(rows.at(-1)?.lastMessage?.preview, 'burst 8');
+    v.client.close();
+    ada.client.close();
+  });
+
   it('replies, with typing and read receipts flowing both ways', async () => {
     const v = await visitor(server);
     const { ack } = await say(v.client, 'hello?');
