@@ -153,6 +153,41 @@ if (!services.ok) {
       v.client.close();
     });
 
+    it('stores a message once when two tabs on two processes send the same ids at the same moment', async () => {
+      // Two tabs of one visitor, each on its own process, both flush the same outbox (as after a reconnect
+      // race): the dedupe is the database's unique constraint, not a lock in either process.
+      const tabA = await visitorOn(a);
+      const tabB = await visitorOn(b, tabA.welcome.visitor.token);
+      assert.equal(tabB.welcome.visitor.id, tabA.welcome.visitor.id, 'one visitor, two tabs');
+      const [opening = ''] = sendAll(tabA.client, ['start']);
+      const { conversation } = (await acksFor(tabA.client, [opening])).get(opening)!;
+      const frames = Array.from({ length: 15 }, (_, i) => sendFrame(`twice ${i}`, conversation));
+      for (const { frame } of frames) {
+        tabA.client.send(frame);
+        tabB.client.send(frame);
+      }
+      const ids = frames.map((f) => f.id);
+      const [onA, onB] = await Promise.all([acksFor(tabA.client, ids), acksFor(tabB.client, ids)]);
+      for (const id of ids) {
+        assert.equal(onA.get(id)?.seq, onB.get(id)?.seq, 'both tabs get the one seq the message has');
+        assert.equal(
+          Boolean(onA.get(id)?.duplicate) !== Boolean(onB.get(id)?.duplicate),
+          true,
+          'one of them stored it',
+        );
+      }
+      const rows = await stored(conversation);
+      const texts = rows.filter((r) => ids.includes(r.client_id)).map((r) => r.client_id);
+      assert.deepEqual(texts, ids, 'each once, in the order sent');
+      assert.deepEqual(
+        rows.map((r) => r.seq),
+        rows.map((_, i) => i + 1),
+        'gapless',
+      );
+      tabA.client.close();
+      tabB.client.close();
+    });
+
     it('keeps seqs gapless and each message once when both processes write to one conversation at once', async () => {
       const v = await visitorOn(a);
       const [opening = ''] = sendAll(v.client, ['start']);
