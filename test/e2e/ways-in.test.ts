@@ -1,20 +1,23 @@
 /**
  * The same short conversation through each way into a page: the CDN script tag (auto-initialised from its
- * `data-*` attributes), the npm package in a Vite app, the React example, and the Shopify storefront fixture
- * (the loader's app embed, with a signed-in customer and a cart). Each runs the built files a site would ship
- * against a real server process: the visitor writes, the agent console sees it with the context that way in
- * provides and answers, the visitor sees the answer, and the server stored each message once, in order.
+ * `data-*` attributes), the npm package in a Vite app, the React example (its product page with <ChatWidget/>,
+ * and its chat page, a UI of its own on useChat()), and the Shopify storefront fixture (the loader's app embed,
+ * with a signed-in customer and a cart). Each runs the built files a site would ship against a real server
+ * process: the visitor writes, the agent console sees it with the context that way in provides and answers, the
+ * visitor sees the answer, and the server stored each message once, in order.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { freePort } from '../../scripts/services.mjs';
-import { launchBrowser } from './support/browser.js';
+import { launchBrowser, untilShown } from './support/browser.js';
 import { assertExactlyOnce, openSides, startConversation, type Sides } from './support/scene.js';
 import {
   assertAppsBuilt,
   startHostSite,
   startServerProcess,
+  storedMessages,
+  storedText,
   until,
   type HostSite,
   type ServerProcessOptions,
@@ -126,6 +129,46 @@ describe('ways in: the same conversation through each', { timeout: 300_000 }, ()
     });
     // The app's `onMessage` callback heard the answer.
     await page.getByRole('complementary', { name: 'Widget events' }).getByText('message from agent').waitFor();
+    assert.deepEqual(sides.problems, []);
+  });
+
+  it('the React example’s chat page (built): its own UI on useChat() sends and receives through the server', async () => {
+    const { server, sides } = await setUp({ origins: [host.origin], site: { id: 'react-example' } });
+    const { page, agent } = sides;
+    // This page has no <parlor-chat> to ask: the conversation id comes off the wire, in the server's ack.
+    const acked: string[] = [];
+    page.on('websocket', (socket) =>
+      socket.on('framereceived', ({ payload }) => {
+        const frame =
+          typeof payload === 'string' ? (JSON.parse(payload) as { type?: string; conversation?: string }) : {};
+        if (frame.type === 'ack' && frame.conversation) acked.push(frame.conversation);
+      }),
+    );
+    await page.goto(`${host.app('react', server.url)}#/chat`);
+    await page.getByRole('heading', { name: 'Support' }).waitFor({ timeout: 15_000 });
+    assert.equal(await page.locator('parlor-chat').count(), 0, 'the custom UI, not the widget');
+    const status = page.getByRole('status');
+    await status.getByText('Write to start a conversation.').waitFor();
+
+    const question = 'Can I collect the desk from your workshop?';
+    const input = page.getByLabel('Your message');
+    await input.fill(question);
+    await page.getByRole('button', { name: 'Send' }).click();
+    await until('the input to clear once the message is queued', async () => (await input.inputValue()) === '');
+    await status.getByText(/Connected — agents are online/).waitFor({ timeout: 15_000 });
+    const conversation = await until('the server to acknowledge the message', () => acked[0]);
+    await agent.openConversation(/Anonymous visitor/, question);
+    await agent.message(question).waitFor({ timeout: 15_000 });
+    const answer = 'Yes, any weekday from 9 to 5.';
+    await agent.reply(answer);
+
+    const expected = [`visitor: ${question}`, `agent: ${answer}`];
+    const shown = () =>
+      page.locator('ol.log > li').evaluateAll((items) => items.map((li) => `${li.className}: ${li.textContent ?? ''}`));
+    assert.deepEqual(await untilShown('the custom UI', shown, expected, 30_000), expected, 'the page shows both, sent');
+    const stored = (await storedMessages(server.url, conversation)).map((m) => `${m.role}: ${storedText(m)}`);
+    assert.deepEqual(stored, expected, 'the server stored each once, in order');
+    assert.deepEqual(new Set(acked), new Set([conversation]), 'one conversation');
     assert.deepEqual(sides.problems, []);
   });
 

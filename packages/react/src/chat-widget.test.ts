@@ -1,10 +1,12 @@
 import { expect, oneEvent, waitUntil } from '@open-wc/testing';
+import { isParlorError } from '@parlor/core';
 import type { ParlorChat, ParlorEventMap } from '@parlor/widget';
 import { createElement as h, createRef } from 'react';
 import {
   agentSay,
   serverConnections,
   storedMessages,
+  storedVisitor,
   userHash,
   type TestServerInfo,
 } from '../../../test/support/server.js';
@@ -212,6 +214,79 @@ describe('<ChatWidget>', () => {
     await waitUntil(() => el.client!.getSnapshot().visitor === null, 'signed out: the visitor is forgotten');
     expect(el.auth).to.equal(undefined);
     expect(el.client!.getSnapshot().conversation).to.equal(null);
+  });
+
+  it('the ref identifies the visitor, keeping their conversation, and logs them out to a new anonymous visitor', async () => {
+    const ref = createRef<ChatWidgetHandle>();
+    const { container } = mount(h(ChatWidget, { ref, siteId: SITE, server: server.url }));
+    const el = await upgraded(container);
+    const guestMessage = await ref.current!.send('As a guest');
+    await waitUntil(() => el.client?.getSnapshot().conversation, 'the guest gets a conversation', { timeout: 5000 });
+    const client = el.client!;
+    const conversation = client.getSnapshot().conversation!.id;
+    const guest = client.getSnapshot().visitor!;
+    expect(guest.mode).to.equal('anonymous');
+
+    const identity = { mode: 'identified', userId: 'u-7', userHash: await userHash('u-7') } as const;
+    await ref.current!.identify(identity);
+    expect(el.auth).to.deep.equal(identity);
+    await waitUntil(() => client.getSnapshot().visitor?.userId === 'u-7', 'the server knows the user', {
+      timeout: 5000,
+    });
+    expect(client.getSnapshot().visitor?.mode).to.equal('identified');
+    expect(client.getSnapshot().conversation?.id, 'the conversation carries over').to.equal(conversation);
+    const signedIn = await ref.current!.send('Now signed in');
+    await waitUntil(
+      async () => (await storedMessages(server, conversation)).some((m) => m.id === signedIn),
+      'the signed-in message lands in the same conversation',
+    );
+    expect((await storedMessages(server, conversation)).map((m) => m.id)).to.deep.equal([guestMessage, signedIn]);
+    const identified = await storedVisitor(server, { conversation });
+    expect(identified).to.deep.include({ mode: 'identified', userId: 'u-7' });
+
+    const siteDatabases = async () =>
+      (await indexedDB.databases()).map((d) => d.name).filter((name) => name?.includes(SITE));
+    expect(await siteDatabases(), 'the signed-in chat is kept on the device').to.not.be.empty;
+
+    await ref.current!.logout();
+    expect(el.auth).to.equal(undefined);
+    await waitUntil(() => client.getSnapshot().visitor === null, 'signed out: the visitor is forgotten');
+    expect(client.getSnapshot().conversation).to.equal(null);
+    expect(client.getSnapshot().items).to.deep.equal([]);
+    expect(await siteDatabases(), 'nothing of the signed-in person is left on the device').to.deep.equal([]);
+
+    // The next message starts a new anonymous session: a new visitor, a new conversation, nothing of u-7's.
+    await ref.current!.send('Someone else now');
+    await waitUntil(() => client.getSnapshot().conversation, 'a new conversation', { timeout: 5000 });
+    const next = client.getSnapshot();
+    expect(next.visitor?.mode).to.equal('anonymous');
+    expect(next.visitor?.id).to.not.be.oneOf([guest.id, identified!.id]);
+    expect(next.conversation!.id).to.not.equal(conversation);
+    expect(next.items.map((item) => (item.kind === 'stored' ? item.message.body : item.body))).to.deep.equal([
+      { kind: 'text', text: 'Someone else now' },
+    ]);
+    expect(await storedVisitor(server, { conversation }), 'u-7 keeps their conversation').to.deep.include({
+      userId: 'u-7',
+    });
+  });
+
+  it('onError gets the typed error when the server refuses a forged identity', async () => {
+    const ref = createRef<ChatWidgetHandle>();
+    const { calls, props } = recorder();
+    const forged = { mode: 'identified', userId: 'mallory', userHash: '0'.repeat(64) } as const;
+    const { container } = mount(h(ChatWidget, { ref, siteId: SITE, server: server.url, identity: forged, ...props }));
+    const el = await upgraded(container);
+    ref.current!.open();
+    await waitUntil(() => calls['parlor-error'].length > 0, 'onError', { timeout: 5000 });
+    const { error } = calls['parlor-error'][0]!;
+    expect(isParlorError(error)).to.equal(true);
+    expect(error.code).to.equal('unauthorized');
+    expect(error.message, 'the server’s own explanation').to.match(/hash/i);
+    await waitUntil(() => el.client?.getSnapshot().connection.status === 'stopped', 'the client gives up');
+    expect(
+      calls['parlor-error'].map((detail) => detail.error.code),
+      'one refusal, one callback',
+    ).to.deep.equal(['unauthorized']);
   });
 
   it('a different site is a different widget: a fresh element', async () => {
