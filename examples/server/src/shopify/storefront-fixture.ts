@@ -16,8 +16,9 @@ import {
   CONSENT_TRACKING_API,
   PRODUCT_IMAGE,
   embedBlock,
+  embedConfig,
   productPage,
-  type EmbedSettings,
+  type EmbedInputs,
 } from './storefront-page.js';
 
 /** Where the fixture lives; `<site id>/` follows. */
@@ -140,9 +141,17 @@ export class StorefrontFixture {
       return send(res, 200, 'image/svg+xml', PRODUCT_IMAGE);
     }
 
-    const embed = (): EmbedSettings => this.#embedSettings(site, url, serverOrigin, base, root, locale ?? 'en', jar);
+    const embed = (): string => {
+      const config = embedConfig(this.#embedInputs(site, url, serverOrigin, root, locale ?? 'en', jar));
+      if (!config) return '';
+      // The one place the fixture's markup differs from the block's: the fixture storefront lives under a path
+      // of the Parlor server, not at a shop's root, so its app proxy does too. The loader comes from the server
+      // (the block's `asset_url` points at the platform's CDN), and the widget from the loader's default,
+      // `<server>/cdn/parlor.js`, as on a real store.
+      return embedBlock({ ...config, proxy: `${base}${PROXY_PREFIX}` }, `${serverOrigin}/shopify/parlor-shopify.js`);
+    };
     // The app embed alone, as the theme editor re-renders it when a merchant changes a setting.
-    if (path === 'app-embed') return send(res, 200, 'text/html; charset=utf-8', embedBlock(embed()));
+    if (path === 'app-embed') return send(res, 200, 'text/html; charset=utf-8', embed());
     const handle = path === '' ? 'linen-shirt' : /^products\/([a-z0-9-]+)$/.exec(path)?.[1];
     const product = CATALOGUE.find((p) => p.handle === handle);
     if (!product) return send(res, 404, 'text/plain; charset=utf-8', 'Not found');
@@ -152,7 +161,7 @@ export class StorefrontFixture {
       root,
       locale: locale ?? 'en',
       customer: jar.get('fixture_customer') || null,
-      embed: url.searchParams.get('embed') === '0' ? null : embedBlock(embed()),
+      embed: url.searchParams.get('embed') === '0' ? null : embed(),
       editor: url.searchParams.get('editor') === '1',
       slowImageMs: Math.min(Number(url.searchParams.get('slow')) || 0, 10_000),
       banner: !jar.has('_tracking_consent'),
@@ -160,34 +169,39 @@ export class StorefrontFixture {
     send(res, 200, 'text/html; charset=utf-8', html, { 'set-cookie': setCookies });
   }
 
-  /** The app embed's settings as its Liquid renders them; query parameters play the theme editor's settings. */
-  #embedSettings(
+  /**
+   * What the app embed's Liquid would be given on this request: the site id and server from the app's
+   * metafields, the storefront's globals, and query parameters playing the theme editor's settings.
+   */
+  #embedInputs(
     site: SiteConfig,
     url: URL,
     serverOrigin: string,
-    base: string,
     root: string,
     locale: string,
     jar: Map<string, string>,
-  ): EmbedSettings {
+  ): EmbedInputs {
     const q = url.searchParams;
-    const position = q.get('position');
+    const settings: EmbedInputs['settings'] = {};
+    for (const [param, id] of [
+      ['accent', 'accent'],
+      ['position', 'position'],
+      ['greeting', 'greeting'],
+      ['label', 'launcher_label'],
+    ] as const) {
+      const value = q.get(param);
+      if (value) settings[id] = value;
+    }
     return {
-      siteId: site.id,
-      server: serverOrigin,
-      widget: `${serverOrigin}/cdn/parlor.js`,
-      loader: `${serverOrigin}/shopify/parlor-shopify.js`,
+      settings,
+      metafields: { site_id: site.id, server: serverOrigin },
+      template: 'product',
       shop: site.shopify?.shop ?? '',
       locale,
       currency: 'EUR',
-      customer: jar.get('fixture_customer') || null,
+      customerId: jar.get('fixture_customer') || null,
       root,
-      proxy: `${base}${PROXY_PREFIX}`,
-      ...(q.get('accent') ? { accent: q.get('accent') ?? '' } : {}),
-      ...(position === 'left' || position === 'right' ? { position } : {}),
-      ...(q.get('greeting') ? { greeting: q.get('greeting') ?? '' } : {}),
-      ...(q.get('label') ? { label: q.get('label') ?? '' } : {}),
-      editor: q.get('editor') === '1',
+      designMode: q.get('editor') === '1',
     };
   }
 

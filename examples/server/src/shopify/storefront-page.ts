@@ -42,23 +42,84 @@ export const CATALOGUE: readonly FixtureProduct[] = [
   },
 ];
 
-/** What the app embed block renders into its JSON config (see `blocks/parlor-chat.liquid`). */
-export interface EmbedSettings {
+/**
+ * What `blocks/parlor-chat.liquid` reads, in plain form: one storefront request as the platform would hand
+ * the block its objects. `test/shopify-embed-block.test.ts` renders the real block from the same inputs.
+ */
+export interface EmbedInputs {
+  /** The block's settings as the merchant saved them; unset ones are absent and take the schema's defaults. */
+  settings: Partial<
+    Record<'accent' | 'position' | 'greeting' | 'launcher_label' | 'show_on' | 'site_id' | 'server', string>
+  >;
+  /** The app-data metafields the app writes at install (`app.metafields.parlor.*.value`). */
+  metafields: { site_id?: string; server?: string };
+  /** `template.name`: `product`, `cart`, `index`… */
+  template: string;
+  /** `shop.permanent_domain`. */
+  shop: string;
+  /** `request.locale.iso_code`. */
+  locale: string;
+  /** `cart.currency.iso_code`. */
+  currency: string;
+  /** `customer.id` (a number on the platform), or null for a guest. */
+  customerId: string | null;
+  /** `routes.root_url`. */
+  root: string;
+  /** `request.design_mode`: rendered inside the theme editor. */
+  designMode: boolean;
+}
+
+/** The JSON the block renders: exactly its keys, with the types it gives them. */
+export interface EmbedConfig {
   siteId: string;
   server: string;
-  widget: string;
-  loader: string;
   shop: string;
   locale: string;
   currency: string;
   customer: string | null;
   root: string;
   proxy: string;
-  accent?: string;
-  position?: 'left' | 'right';
-  greeting?: string;
-  label?: string;
+  /** An empty string is an unset setting; the loader ignores it. */
+  accent: string;
+  position: string;
+  greeting: string;
+  label: string;
   editor: boolean;
+}
+
+/** The block schema's defaults, as the platform fills them in for settings the merchant never saved. */
+const EMBED_DEFAULTS = { accent: '#3b3bd4', position: 'right', show_on: 'all' } as const;
+
+/** The template language's `blank`: nil, empty or only whitespace. */
+const blank = (value: string | undefined): boolean => !value?.trim();
+
+/**
+ * What the block renders for these inputs: its JSON config, or null when it renders nothing (a page its
+ * `show_on` setting leaves out, or no site id or server).
+ */
+export function embedConfig(inputs: EmbedInputs): EmbedConfig | null {
+  const settings = { ...EMBED_DEFAULTS, ...inputs.settings };
+  // `default` takes the setting when the metafield is nil or empty.
+  const siteId = inputs.metafields.site_id || settings.site_id;
+  const server = inputs.metafields.server || settings.server;
+  if (settings.show_on === 'product' && inputs.template !== 'product') return null;
+  if (settings.show_on === 'not_cart' && inputs.template === 'cart') return null;
+  if (siteId === undefined || blank(siteId) || server === undefined || blank(server)) return null;
+  return {
+    siteId,
+    server,
+    shop: inputs.shop,
+    locale: inputs.locale,
+    currency: inputs.currency,
+    customer: inputs.customerId,
+    root: inputs.root,
+    proxy: '/apps/parlor',
+    accent: settings.accent,
+    position: settings.position,
+    greeting: settings.greeting ?? '',
+    label: settings.launcher_label ?? '',
+    editor: inputs.designMode,
+  };
 }
 
 /** JSON safe inside a `<script>` element: no `</script>`, no comment or CDATA openers. */
@@ -68,12 +129,14 @@ export function scriptJson(value: unknown): string {
 
 const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** The app embed block's markup: the JSON config, then the loader (what the Liquid block outputs). */
-export function embedBlock(settings: EmbedSettings): string {
-  const { loader, ...config } = settings;
+/**
+ * The app embed's markup: the JSON config, then the loader from `loaderSrc` (the block's `asset_url`), in the
+ * wrapper the platform puts around an app block.
+ */
+export function embedBlock(config: EmbedConfig, loaderSrc: string): string {
   return `<div id="shopify-block-parlor-chat" class="shopify-block shopify-app-block">
 <script type="application/json" data-parlor-shopify>${scriptJson(config)}</script>
-<script src="${escapeHtml(loader)}" defer></script>
+<script src="${escapeHtml(loaderSrc)}" defer></script>
 </div>`;
 }
 
