@@ -12,6 +12,12 @@ export interface Mounted {
   unmount(): void;
 }
 
+/**
+ * The React major this page should run: the react18 group's page says 18 (see react-esm-plugin.mjs); every other
+ * page runs the React 19 the package develops with. Tests whose React behaves differently by version branch on it.
+ */
+export const pageReact: number = (globalThis as { __PARLOR_REACT__?: number }).__PARLOR_REACT__ ?? 19;
+
 const mounted = new Set<Mounted>();
 
 /** Renders `node` into a fresh container in the document, synchronously. */

@@ -13,7 +13,8 @@ describe(`@parlor/react on a server (React ${expected})`, () => {
     assert.equal(version.split('.')[0], expected);
   });
 
-  it('imports without a window and renders <ChatWidget/> as the same bare element every time', async () => {
+  it('imports without a window and renders <ChatWidget/> as one bare element every time, warning-free', async (t) => {
+    const warnings = t.mock.method(console, 'error', () => undefined);
     assert.equal(typeof (globalThis as { window?: unknown }).window, 'undefined');
     assert.equal(typeof (globalThis as { customElements?: unknown }).customElements, 'undefined');
     const { ChatWidget } = await import('../src/index.js');
@@ -49,6 +50,11 @@ describe(`@parlor/react on a server (React ${expected})`, () => {
         '<span slot="icon">?</span></parlor-chat>',
     );
     assert.equal(renderToString(page), html, 'stable between renders');
+    assert.deepEqual(
+      warnings.mock.calls.map((call) => call.arguments.map(String).join(' ')),
+      [],
+      'no warning from React (its layout-effect notice, in React 18)',
+    );
   });
 
   it('renders a custom UI on the hooks from the client’s first state, leaving nothing running', async () => {
