@@ -1,5 +1,5 @@
 import { ChatWidget, type ChatWidgetHandle } from '@parlor/react';
-import { useRef, useState, type CSSProperties } from 'react';
+import { useRef, useState } from 'react';
 import { PARLOR } from './config.ts';
 
 const PRODUCT = { sku: 'walnut-desk', name: 'Walnut desk', price: 64900, currency: 'EUR' };
@@ -56,7 +56,7 @@ export function ProductPage({ onUnread }: { onUnread: (count: number) => void })
               }
             : null,
         }}
-        style={{ '--parlor-accent': '#6b4226' } as CSSProperties}
+        style={{ '--parlor-accent': '#6b4226' }}
         onReady={(e) => note(`ready (${e.detail.locale})`)}
         onOpen={() => note('opened')}
         onClose={() => note('closed')}

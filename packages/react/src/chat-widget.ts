@@ -16,6 +16,14 @@ import {
 import { TAG, defineParlorChat, isUpgraded } from './internal/define-element.js';
 import { syncElement } from './internal/sync-element.js';
 
+/**
+ * The `style` of {@link ChatWidget}: React's inline style plus CSS custom properties, so the widget's theme tokens
+ * type-check without a cast: `style={{ '--parlor-accent': '#0b6e4f' }}`.
+ */
+export type ChatWidgetStyle =
+  | CSSProperties // a style object typed elsewhere (an interface has no index signature to match the one below)
+  | (CSSProperties & { [property: `--${string}`]: string | number | undefined });
+
 /** Props of {@link ChatWidget}: every `<parlor-chat>` setting, typed, plus React's `className`, `style`, `id`. */
 export interface ChatWidgetProps extends ParlorSettings {
   /** The site, as configured on the server. Changing it (or `server`) starts a new widget. */
@@ -45,8 +53,8 @@ export interface ChatWidgetProps extends ParlorSettings {
   onError?: (event: ParlorEventMap['parlor-error']) => void;
   /** Classes of the `<parlor-chat>` element. */
   className?: string;
-  /** Inline style of the `<parlor-chat>` element (e.g. `--parlor-accent`). */
-  style?: CSSProperties;
+  /** Inline style of the `<parlor-chat>` element, custom properties included (e.g. `--parlor-accent`). */
+  style?: ChatWidgetStyle;
   /** Id of the `<parlor-chat>` element. */
   id?: string;
   /** Light-DOM content, e.g. `<img slot="icon" …/>` to replace the launcher's icon. */

@@ -10,7 +10,7 @@ export { ChatProvider, ChatClientContext } from './chat-provider.js';
 export { useChat } from './use-chat.js';
 export { useChatClient } from './use-chat-client.js';
 
-export type { ChatWidgetHandle, ChatWidgetProps } from './chat-widget.js';
+export type { ChatWidgetHandle, ChatWidgetProps, ChatWidgetStyle } from './chat-widget.js';
 export type { ChatProviderProps } from './chat-provider.js';
 export type { ChatActions, UseChatResult } from './use-chat.js';
 export type {

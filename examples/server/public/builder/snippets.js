@@ -80,7 +80,9 @@ export function isServer(value) {
 /** @param {string} value */
 const attr = (value) => value.replaceAll('&', '&amp;').replaceAll('"', '&quot;').replaceAll('<', '&lt;');
 /** @param {string} value */
-const js = (value) => `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'").replaceAll('\n', '\\n')}'`;
+const js = (value) =>
+  // `<` as `\x3C`: the string may sit in an inline <script>, where a `</script>` inside it would end the element.
+  `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'").replaceAll('\n', '\\n').replaceAll('<', '\\x3C')}'`;
 /** @param {string} value */
 const jsx = (value) => (/^[^"\\{}<>&]*$/.test(value) ? `"${value}"` : `{${JSON.stringify(value)}}`);
 /** @param {string} server */
@@ -214,7 +216,7 @@ export function shopifySnippet(s) {
     `Accent colour: ${s.accent.toLowerCase()}`,
     `Position: ${s.position === 'left' ? 'Bottom left' : 'Bottom right'}`,
     `Greeting: ${s.greeting || '(empty: the server’s greeting)'}`,
-    `Launcher label: ${s.launcherLabel || 'Chat with us'}`,
+    `Launcher label: ${s.launcherLabel || '(empty: the widget’s label in the visitor’s language)'}`,
     `Site id: ${s.siteId}   (only when the app has not set it)`,
     `Server URL: ${base(s.server)}   (only when the app has not set it)`,
     'Signed-in customers are recognised through the app proxy; no user hash or JWT to add.',
