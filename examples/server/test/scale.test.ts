@@ -315,6 +315,29 @@ if (!services.ok) {
       ada.close();
     });
 
+    it('drops the agents of a process killed without a word from presence, within the snapshot expiry', async () => {
+      // A third process, so the others stay up for the next test. Its snapshot is rewritten every 5 s and counts
+      // as gone after 15 s: visitors elsewhere see the agent leave by then, though no one said goodbye.
+      const c = await startProcess('c', env());
+      try {
+        const v = await visitorOn(a);
+        const ada = await agentOn(c);
+        await presence(v.client, 'online');
+        const killedAt = Date.now();
+        await c.kill();
+        for (;;) {
+          const frame = await v.client.next<{ presence: string }>('presence', 30_000);
+          if (frame.presence === 'offline') break;
+        }
+        const seconds = (Date.now() - killedAt) / 1000;
+        assert.ok(seconds <= 25, `offline ${seconds.toFixed(1)} s after the kill (15 s expiry + 5 s reread, + slack)`);
+        v.client.close();
+        ada.close();
+      } finally {
+        await c.kill();
+      }
+    });
+
     it('loses and doubles nothing when the visitor’s process is killed mid-conversation', async () => {
       const v = await visitorOn(a);
       const [opening = ''] = sendAll(v.client, ['first']);
