@@ -219,6 +219,103 @@ async function waitForContext(
   throw new Error(`the agent never saw the expected context; last: ${JSON.stringify(last)}`);
 }
 
+/** The paths of the page's `cart.js` reads that Resource Timing has reported so far. */
+const CART_READS = `performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname).filter((p) => p.endsWith('/cart.js'))`;
+
+describe("Shopify loader: the locale root and the theme's cart events", () => {
+  let server: ShopifyServerInfo;
+  before(async () => {
+    server = await startShopifyServer({ siteId: 'shopify-cart' });
+  });
+  after(() => stopServer(server));
+  beforeEach(forgetConsent);
+
+  /** Opens the chat on the page, accepts consent and waits for the cart to reach the agent: the visitor and that cart. */
+  async function consentWithCart(): Promise<{ visitorId: string; cart: StoredContext['cart'] }> {
+    await storefrontEval(server, 'window.Parlor.open()');
+    const snapshot = await until<Snapshot>(
+      server,
+      `(() => { const s = ${SNAPSHOT}; return s?.visitor ? s : null; })()`,
+      'a visitor',
+    );
+    const visitorId = snapshot.visitor?.id ?? '';
+    await storefrontEval(server, 'window.Parlor.close()');
+    await storefrontClick(server, '#consent-accept');
+    const context = await waitForContext(server, visitorId, (c) => c.cart !== null);
+    return { visitorId, cart: context.cart };
+  }
+
+  it('reads the cart under the locale root (/fr/cart.js) and shares it after consent', async function () {
+    this.timeout(40_000);
+    await visit(server, 'fr/products/canvas-tote');
+    await until(server, LAUNCHER_SHOWN, 'the launcher');
+    const root = new URL('fr/', server.storefront).pathname;
+    const fr = `${root}cart.js`;
+    const roots = await storefrontEval<string[]>(
+      server,
+      `[Shopify.routes.root, JSON.parse(document.querySelector('script[data-parlor-shopify]').textContent).root]`,
+    );
+    expect(roots, "the theme's and the embed's root").to.deep.equal([root, root]);
+    await storefrontClick(server, '#add-to-cart');
+    await until(server, `document.getElementById('cart-count').textContent === '1'`, 'the cart to hold one item');
+    // Before consent only the theme reads the cart.
+    const before = await until<string[]>(
+      server,
+      `(() => { const r = ${CART_READS}; return r.length >= 2 && r; })()`,
+      "the theme's cart reads",
+    );
+
+    const { visitorId, cart } = await consentWithCart();
+    expect(cart).to.deep.include({ currency: 'EUR', total: 1900, itemCount: 1 });
+    const context = await waitForContext(server, visitorId, (c) => c.attributes?.locale === 'fr');
+    expect(context.attributes).to.include({ shop: server.shop, locale: 'fr', currency: 'EUR' });
+    // The loader's read is the one that came after consent, and it kept the locale.
+    const reads = await until<string[]>(
+      server,
+      `(() => { const r = ${CART_READS}; return r.length > ${before.length} && r; })()`,
+      "the loader's cart read",
+    );
+    expect(reads.slice(before.length)).to.deep.equal([fr]);
+    expect(before.every((path) => path === fr)).to.equal(true);
+  });
+
+  it('re-reads the cart when the theme announces a change (cart:update, shopify:cart:update, shopify:cart:change)', async function () {
+    this.timeout(40_000);
+    await visit(server, 'products/wool-socks');
+    await until(server, LAUNCHER_SHOWN, 'the launcher');
+    const { visitorId, cart } = await consentWithCart();
+    let count = cart?.itemCount ?? 0;
+    const CHANGES = `performance.getEntriesByType('resource').filter((e) => e.name.includes('/cart/add.js')).length`;
+    for (const name of ['cart:update', 'shopify:cart:update', 'shopify:cart:change']) {
+      // A theme that announces the change as soon as the cart answers, and reads the answer later: the request
+      // is not in Resource Timing yet (Chromium reports a fetch once its body is read), so only the event can
+      // tell the loader.
+      const status = await storefrontEval<number>(
+        server,
+        `(async () => {
+          const response = await fetch(Shopify.routes.root + 'cart/add.js', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', accept: 'application/json' },
+            body: JSON.stringify({ id: 45201, quantity: 1 }),
+          });
+          window.unread = response;
+          document.dispatchEvent(new CustomEvent(${JSON.stringify(name)}, { bubbles: true }));
+          return response.status;
+        })()`,
+      );
+      expect(status).to.equal(200);
+      count += 1;
+      await waitForContext(server, visitorId, (c) => c.cart?.itemCount === count);
+      const seen = await storefrontEval<number>(server, CHANGES);
+      expect(seen, `${name}: the change request is not reported yet`).to.equal(0);
+      // Once read, it is (then the observer would refresh too): the check above could fail.
+      await storefrontEval(server, `window.unread.text().then(() => undefined)`);
+      await until(server, `${CHANGES} === 1`, 'the change request to be reported once read');
+      await storefrontEval(server, `performance.clearResourceTimings()`);
+    }
+  });
+});
+
 describe('Shopify loader: customers', () => {
   let server: ShopifyServerInfo;
   let conversation = '';
@@ -368,5 +465,52 @@ describe('Shopify loader: the theme editor', () => {
       })`,
     );
     expect(after).to.deep.equal({ widgets: 1, widgetScripts: 1, greeting: 'Ahoy', sameLoader: true });
+  });
+});
+
+describe('Shopify loader: the pasted snippet', () => {
+  let server: ShopifyServerInfo;
+  before(async () => {
+    server = await startShopifyServer({ siteId: 'shopify-snippet' });
+  });
+  after(() => stopServer(server));
+  beforeEach(forgetConsent);
+
+  it("takes its settings from its own tag's data attributes, and the chat works", async function () {
+    this.timeout(30_000);
+    await visit(server, 'products/linen-shirt?embed=snippet&position=left&label=Ask%20the%20harbour');
+    await until(server, LAUNCHER_SHOWN, 'the launcher');
+    const page = await storefrontEval<Record<string, unknown>>(
+      server,
+      `(() => {
+        const chat = document.querySelector('parlor-chat');
+        const launcher = chat.shadowRoot.querySelector('[part~="launcher"]');
+        return {
+          embed: document.querySelectorAll('script[data-parlor-shopify]').length,
+          siteId: document.querySelector('script[src$="/parlor-shopify.js"]').dataset.siteId,
+          position: chat.getAttribute('position'),
+          label: launcher.getAttribute('aria-label'),
+          onTheLeft: launcher.getBoundingClientRect().right < innerWidth / 2,
+        };
+      })()`,
+    );
+    expect(page).to.deep.equal({
+      embed: 0,
+      siteId: 'shopify-snippet',
+      position: 'left',
+      label: 'Ask the harbour',
+      onTheLeft: true,
+    });
+    await storefrontEval(server, 'window.Parlor.open()');
+    await until(server, `!!window.Parlor.client?.getSnapshot().visitor`, 'a visitor');
+    await storefrontEval(server, `window.Parlor.client.send('Is the linen shirt lined?')`);
+    const snapshot = await until<Snapshot>(
+      server,
+      `(() => { const s = ${SNAPSHOT}; return s?.conversation ? s : null; })()`,
+      'the conversation',
+    );
+    expect(snapshot.visitor?.mode).to.equal('anonymous');
+    const messages = await storedMessages(server, snapshot.conversation?.id ?? '');
+    expect(messages.map((m) => m.body.text)).to.include('Is the linen shirt lined?');
   });
 });

@@ -18,6 +18,7 @@ import {
   embedBlock,
   embedConfig,
   productPage,
+  snippetTag,
   type EmbedInputs,
 } from './storefront-page.js';
 
@@ -148,7 +149,10 @@ export class StorefrontFixture {
       // of the Parlor server, not at a shop's root, so its app proxy does too. The loader comes from the server
       // (the block's `asset_url` points at the platform's CDN), and the widget from the loader's default,
       // `<server>/cdn/parlor.js`, as on a real store.
-      return embedBlock({ ...config, proxy: `${base}${PROXY_PREFIX}` }, `${serverOrigin}/shopify/parlor-shopify.js`);
+      const loader = `${serverOrigin}/shopify/parlor-shopify.js`;
+      // `?embed=snippet`: no app, the merchant pasted the snippet instead (so there is no app proxy either).
+      if (url.searchParams.get('embed') === 'snippet') return snippetTag(config, loader);
+      return embedBlock({ ...config, proxy: `${base}${PROXY_PREFIX}` }, loader);
     };
     // The app embed alone, as the theme editor re-renders it when a merchant changes a setting.
     if (path === 'app-embed') return send(res, 200, 'text/html; charset=utf-8', embed());

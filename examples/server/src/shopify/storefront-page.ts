@@ -140,6 +140,32 @@ export function embedBlock(config: EmbedConfig, loaderSrc: string): string {
 </div>`;
 }
 
+/**
+ * The snippet a merchant without the app pastes into `layout/theme.liquid` (`examples/shopify/README.md`), as
+ * the theme renders it: the loader tag alone, its settings in `data-*` attributes. There is no app proxy, so
+ * no `data-proxy`; the merchant's settings (position, label…) go in attributes of their own when set.
+ */
+export function snippetTag(config: EmbedConfig, loaderSrc: string): string {
+  const attributes: [string, string | null][] = [
+    ['site-id', config.siteId],
+    ['server', config.server],
+    ['shop', config.shop],
+    ['locale', config.locale],
+    ['currency', config.currency],
+    ['root', config.root],
+    ['customer', config.customer],
+    ['accent', config.accent],
+    ['position', config.position],
+    ['greeting', config.greeting],
+    ['label', config.label],
+  ];
+  const data = attributes
+    .filter((entry): entry is [string, string] => !!entry[1])
+    .map(([name, value]) => ` data-${name}="${escapeHtml(value)}"`)
+    .join('');
+  return `<script src="${escapeHtml(loaderSrc)}" defer${data}></script>`;
+}
+
 /** Everything the product page varies on. */
 export interface PageOptions {
   product: FixtureProduct;
@@ -147,7 +173,7 @@ export interface PageOptions {
   root: string;
   locale: string;
   customer: string | null;
-  /** The app embed's markup, or null when it is switched off. */
+  /** The app embed's markup (or the pasted snippet), or null when it is switched off. */
   embed: string | null;
   /** Theme editor preview (`Shopify.designMode`). */
   editor: boolean;
