@@ -61,15 +61,24 @@ function forgetConsent(): void {
   document.cookie = '_tracking_consent=; Max-Age=0; path=/';
 }
 
+/**
+ * A server with its storefront fixture for the enclosing `describe`, started before its tests and stopped after;
+ * each test starts with no consent decision unless `keepConsent`. The object is filled in by `before`.
+ */
+function storefrontServer(siteId: string, { keepConsent = false } = {}): ShopifyServerInfo {
+  const server = {} as ShopifyServerInfo;
+  before(async () => {
+    Object.assign(server, await startShopifyServer({ siteId }));
+  });
+  after(() => stopServer(server));
+  if (!keepConsent) beforeEach(forgetConsent);
+  return server;
+}
+
 after(() => frame?.remove());
 
 describe('Shopify loader: when it loads', () => {
-  let server: ShopifyServerInfo;
-  before(async () => {
-    server = await startShopifyServer({ siteId: 'shopify-load' });
-  });
-  after(() => stopServer(server));
-  beforeEach(forgetConsent);
+  const server = storefrontServer('shopify-load');
 
   it('loads the widget after the load event and an idle moment, with no long task and no layout shift', async function () {
     this.timeout(30_000);
@@ -129,12 +138,7 @@ describe('Shopify loader: when it loads', () => {
 });
 
 describe('Shopify loader: consent, shop and cart', () => {
-  let server: ShopifyServerInfo;
-  before(async () => {
-    server = await startShopifyServer({ siteId: 'shopify-consent' });
-  });
-  after(() => stopServer(server));
-  beforeEach(forgetConsent);
+  const server = storefrontServer('shopify-consent');
 
   it('shares the shop and the cart with agents only once the visitor consents, then follows the cart live', async function () {
     this.timeout(40_000);
@@ -223,12 +227,7 @@ async function waitForContext(
 const CART_READS = `performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname).filter((p) => p.endsWith('/cart.js'))`;
 
 describe("Shopify loader: the locale root and the theme's cart events", () => {
-  let server: ShopifyServerInfo;
-  before(async () => {
-    server = await startShopifyServer({ siteId: 'shopify-cart' });
-  });
-  after(() => stopServer(server));
-  beforeEach(forgetConsent);
+  const server = storefrontServer('shopify-cart');
 
   /** Opens the chat on the page, accepts consent and waits for the cart to reach the agent: the visitor and that cart. */
   async function consentWithCart(): Promise<{ visitorId: string; cart: StoredContext['cart'] }> {
@@ -317,14 +316,9 @@ describe("Shopify loader: the locale root and the theme's cart events", () => {
 });
 
 describe('Shopify loader: customers', () => {
-  let server: ShopifyServerInfo;
+  const server = storefrontServer('shopify-identity');
   let conversation = '';
   let customerVisitor = '';
-  before(async () => {
-    server = await startShopifyServer({ siteId: 'shopify-identity' });
-  });
-  after(() => stopServer(server));
-  beforeEach(forgetConsent);
 
   it('identifies a customer who logs in with the app proxy JWT, keeping the chat they had as a guest', async function () {
     this.timeout(40_000);
@@ -413,11 +407,7 @@ describe('Shopify loader: customers', () => {
 });
 
 describe('Shopify loader: the theme editor', () => {
-  let server: ShopifyServerInfo;
-  before(async () => {
-    server = await startShopifyServer({ siteId: 'shopify-editor' });
-  });
-  after(() => stopServer(server));
+  const server = storefrontServer('shopify-editor', { keepConsent: true });
 
   it('keeps one widget, with the new settings, when the editor re-renders the app embed', async function () {
     this.timeout(30_000);
@@ -469,12 +459,7 @@ describe('Shopify loader: the theme editor', () => {
 });
 
 describe('Shopify loader: the pasted snippet', () => {
-  let server: ShopifyServerInfo;
-  before(async () => {
-    server = await startShopifyServer({ siteId: 'shopify-snippet' });
-  });
-  after(() => stopServer(server));
-  beforeEach(forgetConsent);
+  const server = storefrontServer('shopify-snippet');
 
   it("takes its settings from its own tag's data attributes, and the chat works", async function () {
     this.timeout(30_000);

@@ -97,15 +97,21 @@ describe('snippet builder in Chromium', () => {
     site?.close();
   });
 
-  it('builds a script tag with the keyboard that works when pasted into a blank page', async () => {
+  /** The builder in a fresh context allowed to use the clipboard, ready for input; its problems are watched. */
+  async function openBuilder() {
     const base = `http://127.0.0.1:${server.port}`;
     const context = await browser.newContext();
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
     const page = await context.newPage();
     const problems = watch(page);
     const response = await page.goto(`${base}/builder`);
-    assert.match(response?.headers()['content-security-policy'] ?? '', /script-src 'self'/, 'served under the CSP');
     await page.locator('body[data-ready]').waitFor();
+    return { base, context, page, problems, csp: response?.headers()['content-security-policy'] ?? '' };
+  }
+
+  it('builds a script tag with the keyboard that works when pasted into a blank page', async () => {
+    const { base, context, page, problems, csp } = await openBuilder();
+    assert.match(csp, /script-src 'self'/, 'served under the CSP');
 
     // Keyboard only: from the site id field, Tab through the form in order.
     await page.getByLabel('Site id').focus();
@@ -184,13 +190,7 @@ describe('snippet builder in Chromium', () => {
   });
 
   it('builds the signed-in script tag that chats as the user once the site fills in the id and hash', async () => {
-    const base = `http://127.0.0.1:${server.port}`;
-    const context = await browser.newContext();
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
-    const page = await context.newPage();
-    const problems = watch(page);
-    await page.goto(`${base}/builder`);
-    await page.locator('body[data-ready]').waitFor();
+    const { base, context, page, problems } = await openBuilder();
     await page.getByLabel('Site id').focus();
     await retype(page, 'shop');
     await page.keyboard.press('Tab');
