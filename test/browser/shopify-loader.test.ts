@@ -61,6 +61,12 @@ function forgetConsent(): void {
   document.cookie = '_tracking_consent=; Max-Age=0; path=/';
 }
 
+/** Opens the chat on the storefront page and waits for the client's visitor; the client's snapshot then. */
+async function openChat(server: ShopifyServerInfo): Promise<Snapshot> {
+  await storefrontEval(server, 'window.Parlor.open()');
+  return until<Snapshot>(server, `(() => { const s = ${SNAPSHOT}; return s?.visitor ? s : null; })()`, 'a visitor');
+}
+
 /**
  * A server with its storefront fixture for the enclosing `describe`, started before its tests and stopped after;
  * each test starts with no consent decision unless `keepConsent`. The object is filled in by `before`.
@@ -147,12 +153,7 @@ describe('Shopify loader: consent, shop and cart', () => {
     await storefrontClick(server, '#add-to-cart');
     await until(server, `document.getElementById('cart-count').textContent === '1'`, 'the cart to hold one item');
     // The chat works without consent.
-    await storefrontEval(server, 'window.Parlor.open()');
-    const snapshot = await until<Snapshot>(
-      server,
-      `(() => { const s = ${SNAPSHOT}; return s?.visitor ? s : null; })()`,
-      'a visitor',
-    );
+    const snapshot = await openChat(server);
     const visitorId = snapshot.visitor?.id ?? '';
     // Long enough for the client's debounce (0.5 s) and the loader's cart read (0.25 s) to have passed.
     await new Promise((resolve) => setTimeout(resolve, 2000));
@@ -190,12 +191,7 @@ describe('Shopify loader: consent, shop and cart', () => {
     await until(server, LAUNCHER_SHOWN, 'the launcher');
     await storefrontClick(server, '#consent-decline');
     await storefrontClick(server, '#add-to-cart');
-    await storefrontEval(server, 'window.Parlor.open()');
-    const snapshot = await until<Snapshot>(
-      server,
-      `(() => { const s = ${SNAPSHOT}; return s?.visitor ? s : null; })()`,
-      'a visitor',
-    );
+    const snapshot = await openChat(server);
     await new Promise((resolve) => setTimeout(resolve, 2000));
     const stored = (await storedContext(server, snapshot.visitor?.id ?? '')) as Record<string, unknown> | null;
     expect([stored?.page ?? null, stored?.attributes ?? null, stored?.cart ?? null]).to.deep.equal([null, null, null]);
@@ -231,12 +227,7 @@ describe("Shopify loader: the locale root and the theme's cart events", () => {
 
   /** Opens the chat on the page, accepts consent and waits for the cart to reach the agent: the visitor and that cart. */
   async function consentWithCart(): Promise<{ visitorId: string; cart: StoredContext['cart'] }> {
-    await storefrontEval(server, 'window.Parlor.open()');
-    const snapshot = await until<Snapshot>(
-      server,
-      `(() => { const s = ${SNAPSHOT}; return s?.visitor ? s : null; })()`,
-      'a visitor',
-    );
+    const snapshot = await openChat(server);
     const visitorId = snapshot.visitor?.id ?? '';
     await storefrontEval(server, 'window.Parlor.close()');
     await storefrontClick(server, '#consent-accept');
@@ -373,12 +364,7 @@ describe('Shopify loader: customers', () => {
       `(async () => [...(await indexedDB.databases()).map((d) => d.name), ...Object.keys(localStorage)].filter((n) => n.includes('shopify-identity')))()`,
     );
     expect(left, 'databases and keys of the site before the chat is opened').to.deep.equal([]);
-    await storefrontEval(server, 'window.Parlor.open()');
-    const fresh = await until<Snapshot>(
-      server,
-      `(() => { const s = ${SNAPSHOT}; return s?.visitor ? s : null; })()`,
-      'a visitor',
-    );
+    const fresh = await openChat(server);
     expect(fresh.visitor?.mode).to.equal('anonymous');
     expect(fresh.visitor?.id).to.not.equal(customerVisitor);
     expect(fresh.conversation).to.equal(null);
@@ -395,12 +381,7 @@ describe('Shopify loader: customers', () => {
         `(async () => (await fetch(JSON.parse(document.querySelector('script[data-parlor-shopify]').textContent).proxy + '/token')).status)()`,
       );
       expect(status, 'the proxy endpoint refuses').to.equal(401);
-      await storefrontEval(server, 'window.Parlor.open()');
-      const snapshot = await until<Snapshot>(
-        server,
-        `(() => { const s = ${SNAPSHOT}; return s?.visitor ? s : null; })()`,
-        'a visitor',
-      );
+      const snapshot = await openChat(server);
       expect(snapshot.visitor?.mode).to.equal('anonymous');
       await visit(server, 'account/logout');
     });
