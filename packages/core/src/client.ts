@@ -866,15 +866,16 @@ export class ChatClient {
   }
 
   /**
-   * The page is going (or the client is destroyed): what may not survive it is kept in Web Storage,
-   * synchronously, for the next page, and handed to the tabs still open, which send it. That is every
-   * entry whose IndexedDB write has not committed, and without IndexedDB every unacked entry this tab holds.
+   * The page is going (or the client is destroyed): the entries whose IndexedDB write has not committed
+   * are kept in Web Storage, synchronously, for the next page. The open tabs get them too, and without
+   * IndexedDB every unacked entry this tab holds, since memory does not outlive the page: a tab still open
+   * sends them. (Memory entries are not kept in Web Storage: a memory store promises nothing to the next
+   * page, and a client created after this one must not find the last one's messages.)
    */
   #handOver(): void {
+    if (this.#unsaved.size) keepUnsent(this.#options.siteId, this.#identityKey(), [...this.#unsaved.values()]);
     const held = new Map(this.#unsaved);
     if (this.#state.storage === 'memory') for (const e of this.#outbox.entries) held.set(e.id, e);
-    if (!held.size) return;
-    keepUnsent(this.#options.siteId, this.#identityKey(), [...held.values()]);
     for (const entry of held.values()) this.#group?.post({ kind: 'flush', entry, saved: false });
   }
 
