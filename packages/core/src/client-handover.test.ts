@@ -64,8 +64,12 @@ describe('@parlor/core client: the leader tab goes away with messages queued', f
     return (await storedMessages(server, conversation)).filter((r) => r.role === 'visitor').map((r) => r.body.text);
   };
   /** The first tab, leading but unable to reach the server, then `followers` more tabs that follow it. */
-  const tabs = async (followers: number, options: Partial<ChatClientOptions> = {}) => {
-    const leader = make({ ...options, environment: { ...options.environment, WebSocket: Unreachable } });
+  const tabs = async (
+    followers: number,
+    options: Partial<ChatClientOptions> = {},
+    leaderEnvironment: ChatClientOptions['environment'] = {},
+  ) => {
+    const leader = make({ ...options, environment: { ...leaderEnvironment, WebSocket: Unreachable } });
     leader.connect();
     await waitUntil(() => leader.getSnapshot().tab === 'leader', 'the first tab leads');
     const rest = Array.from({ length: followers }, () => make(options));
@@ -98,6 +102,23 @@ describe('@parlor/core client: the leader tab goes away with messages queued', f
     expect(await stored(next)).to.deep.equal(['one', 'two', 'three']);
     expect(texts(next)).to.deep.equal(['one', 'two', 'three']);
     expect(next.getSnapshot().timeline.pending).to.deep.equal([]);
+  });
+
+  it('a message whose write had not reached the shared outbox when the leader went is sent by the next one', async () => {
+    // The leader's own writes land in a database no other tab reads: to the others, they never committed.
+    const elsewhere = {
+      open: (name: string, version?: number) =>
+        version === undefined ? indexedDB.open(`${name}:elsewhere`) : indexedDB.open(`${name}:elsewhere`, version),
+      deleteDatabase: (name: string) => indexedDB.deleteDatabase(`${name}:elsewhere`),
+      databases: () => indexedDB.databases(),
+      cmp: (a: unknown, b: unknown) => indexedDB.cmp(a, b),
+    } as unknown as IDBFactory;
+    const { leader, rest } = await tabs(1, {}, { indexedDB: elsewhere });
+    void leader.send('sent as the tab closed');
+    leader.destroy(); // in the same task: the write has not even started
+    const [next] = rest as [ChatClient];
+    await waitUntil(() => texts(next).length === 1, 'the next leader sent it', { timeout: 10_000 });
+    expect(await stored(next)).to.deep.equal(['sent as the tab closed']);
   });
 
   it('without IndexedDB, the next leader sends what the closed leader held in memory', async () => {
