@@ -49,8 +49,15 @@ export type ChatListener = (event: ChatEvent) => void;
 type TabMessage =
   | { kind: 'frame'; frame: ServerFrame }
   | { kind: 'connection'; connection: ConnectionView }
-  /** A follower wrote to the outbox (or, without shared storage, hands over the entry). */
-  | { kind: 'flush'; entry?: OutboxEntry }
+  /**
+   * A tab queued `entry` (or, closing, hands over one it still held): every tab keeps a copy and the
+   * leader sends it. `saved` says it is in the shared IndexedDB outbox already; when it is not, the leader
+   * writes it there. The name and shape are those older builds post without `saved` (and without `entry`
+   * when it is in storage), so tabs running different builds of the page still understand each other.
+   */
+  | { kind: 'flush'; entry?: OutboxEntry; saved?: boolean }
+  /** The visitor retried (`retry`) or discarded (`discard`) a failed message in one tab: every tab follows. */
+  | { kind: 'retry' | 'discard'; id: string }
   | { kind: 'need-state' }
   | { kind: 'send-frame'; frame: ClientFrame }
   /** The visitor read up to `seq` in one tab: every tab's unread count follows. */
@@ -249,6 +256,8 @@ export class ChatClient {
     const store = await this.#openStore();
     await store.updateEntry(id, { state: 'pending' });
     this.#dispatch({ type: 'pending', item: this.#pendingItem(entry) });
+    // The leader holds its own copy, still marked failed: it would never send it again otherwise.
+    this.#group?.post({ kind: 'retry', id });
     this.#flush();
   }
 
@@ -259,6 +268,8 @@ export class ChatClient {
     this.#outbox.take(id);
     await store.remove(id);
     this.#dispatch({ type: 'discard', id });
+    // Every tab holds a copy; one that leads later must not send what the visitor threw away.
+    this.#group?.post({ kind: 'discard', id });
   }
 
   /** Marks everything up to the newest message as read (the agent sees it). */
@@ -363,13 +374,13 @@ export class ChatClient {
   destroy(): void {
     if (this.#destroyed) return;
     this.#destroyed = true;
+    // Their writes still commit while the page lives; kept and handed over too in case the page goes first.
+    this.#handOver();
+    this.#stopKeeping?.();
     this.disconnect();
     this.#group?.close();
     this.#group = null;
     for (const off of this.#unwatch.splice(0)) off();
-    // Their writes still commit while the page lives; kept too in case the page goes first.
-    this.#keepUnsaved();
-    this.#stopKeeping?.();
     clearTimeout(this.#typingTimer);
     clearTimeout(this.#contextTimer);
     // A destroyed client writes nothing more: a late cache write could resurrect wiped history.
@@ -444,6 +455,7 @@ export class ChatClient {
     if (this.#active || this.#destroyed) return;
     this.#active = true;
     this.#trackPage();
+    this.#watchPageHide(); // a tab may hold others' queued messages without having sent one itself
     await this.#readJwtSubject();
     await this.#openStore();
     // Destroyed while storage opened: joining now would take the tab lock for a client nobody will release.
@@ -462,6 +474,7 @@ export class ChatClient {
     group.onMessage((message) => this.#onTabMessage(message));
     group.onLeaderChange((leader) => {
       if (leader) this.#becomeLeader(group.coordinated ? 'leader' : 'solo');
+      else this.#stepDown();
     });
     if (!group.coordinated || group.isLeader) this.#becomeLeader(group.coordinated ? 'leader' : 'solo');
     else {
@@ -477,6 +490,10 @@ export class ChatClient {
   #becomeLeader(tab: 'leader' | 'solo'): void {
     if (this.#destroyed || this.#connection) return;
     this.#dispatch({ type: 'tab', tab });
+    // Nothing goes out before the outbox holds what the previous leader left: sending one tab's queue
+    // ahead of an older entry in storage would store them out of order. A tab alone (no tab group) read
+    // the outbox when its storage opened, and other tabs, each alone too, send their own.
+    if (tab === 'leader') this.#adopt();
     const env = this.#env;
     this.#connection = new Connection({
       url: `${this.#options.server.replace(/^http/, 'ws').replace(/\/$/, '')}/v1/connect`,
@@ -493,6 +510,70 @@ export class ChatClient {
     this.#connection.start();
   }
 
+  /** Starts {@link ChatClient.#adoptOutbox}; the first flush waits for it. */
+  #adopt(): void {
+    const adopting = this.#adoptOutbox()
+      .catch(() => undefined) // storage failing now leaves what this tab holds, which still goes out
+      .then(() => {
+        if (this.#adopting !== adopting) return;
+        this.#adopting = null;
+        this.#flush();
+      });
+    this.#adopting = adopting;
+  }
+
+  /**
+   * Another tab took the lock (this page is being hidden, or someone stole it): the socket goes, before
+   * the lock passes on, so only one tab ever sends the shared outbox. Nothing queued is lost: the next
+   * leader sends it, and this tab keeps its copies until the acks come through the channel.
+   */
+  #stepDown(): void {
+    if (this.#destroyed || !this.#connection) return;
+    this.#adopting = null;
+    this.#connection.stop();
+    this.#connection = null;
+    this.#outbox.socketChanged();
+    this.#dispatch({ type: 'tab', tab: 'follower' });
+  }
+
+  /** Set while a new leader reads the shared outbox; {@link ChatClient.#flush} waits for it. */
+  #adopting: Promise<void> | null = null;
+
+  /**
+   * Takes over what the tabs before this one left in the shared outbox: the previous leader's queue, the
+   * sends of followers it never got to, and what closing pages kept in Web Storage. Copies this tab holds
+   * only in memory (handed over by a closing tab, or from tabs without IndexedDB) are written to storage,
+   * so they outlive this tab too. Entries known to be acked are dropped from storage instead: the previous
+   * leader removes acked entries in batches and may have died before its last one.
+   */
+  async #adoptOutbox(): Promise<void> {
+    const store = await this.#openStore();
+    const stored = await store.outbox();
+    if (this.#destroyed) return;
+    const added = this.#outbox.merge(stored);
+    await this.#requeueUnsent(store, stored);
+    const inStorage = new Set(stored.map((e) => e.id));
+    for (const entry of this.#outbox.entries) if (!inStorage.has(entry.id)) await store.enqueue(entry);
+    const done = stored.filter((e) => this.#outbox.isDone(e.id)).map((e) => e.id);
+    if (done.length) await store.remove(...done);
+    // They are the visitor's own messages, now on their way from this tab: show them as such.
+    for (const entry of added) this.#dispatch({ type: 'pending', item: this.#pendingItem(entry) });
+  }
+
+  /**
+   * Entries another tab queued or handed over: kept here too, so that whichever tab leads next has them
+   * even if the tab that queued them is gone. The leader writes the ones not in shared storage yet, then
+   * sends. A message without an entry (from an older build) means "read the shared outbox again".
+   */
+  async #receiveQueued(entry: OutboxEntry | undefined, saved: boolean): Promise<void> {
+    if (!entry && !this.#isLeader()) return;
+    const store = await this.#openStore();
+    const added = this.#outbox.merge(entry ? [entry] : await store.outbox());
+    // Written before it is sent, so the removal on its ack comes after and cannot be undone by it.
+    if (this.#isLeader() && !saved) for (const e of added) await store.enqueue(e);
+    this.#flush();
+  }
+
   #onTabMessage(message: TabMessage): void {
     switch (message.kind) {
       case 'frame':
@@ -502,10 +583,26 @@ export class ChatClient {
         if (!this.#isLeader()) this.#dispatch({ type: 'connection', connection: message.connection });
         return;
       case 'flush':
-        if (!this.#isLeader()) return;
-        void this.#reloadOutbox(message.entry).then(() => this.#flush());
+        // Older builds post an entry only when they have no IndexedDB, and never say `saved`.
+        void this.#receiveQueued(message.entry, message.saved ?? message.entry === undefined);
+        return;
+      case 'retry': {
+        const entry = this.#outbox.retry(message.id);
+        if (!entry) return;
+        if (this.#state.timeline.pending.some((p) => p.id === entry.id))
+          this.#dispatch({ type: 'pending', item: this.#pendingItem(entry) });
+        this.#flush();
+        return;
+      }
+      case 'discard':
+        this.#outbox.take(message.id);
+        this.#dispatch({ type: 'discard', id: message.id });
+        if (this.#state.storage === 'memory') void this.#openStore().then((s) => s.remove(message.id));
         return;
       case 'need-state':
+        // Without shared storage a new tab cannot read the queue: it gets a copy of every entry.
+        if (this.#isLeader() && this.#state.storage === 'memory')
+          for (const entry of this.#outbox.entries) this.#group?.post({ kind: 'flush', entry, saved: false });
         if (this.#isLeader() && this.#lastWelcome) {
           this.#group?.post({ kind: 'connection', connection: this.#state.connection });
           this.#group?.post({ kind: 'frame', frame: this.#lastWelcome });
@@ -534,15 +631,6 @@ export class ChatClient {
         void this.#forget();
         return;
     }
-  }
-
-  async #reloadOutbox(entry?: OutboxEntry): Promise<void> {
-    const store = await this.#openStore();
-    const stored = store.kind === 'indexeddb' ? await store.outbox() : [];
-    // Acked here, their removal not written yet: they must not go out again.
-    const acked = new Set(this.#acked);
-    this.#outbox.merge([...stored.filter((e) => !acked.has(e.id)), ...(entry ? [entry] : [])]);
-    if (entry && store.kind === 'memory') await store.enqueue(entry);
   }
 
   // ---- the wire ----
@@ -690,8 +778,9 @@ export class ChatClient {
       if (fromSocket) this.#group?.post({ kind: 'frame', frame: { type: 'message', message } });
     }
     this.#emit({ type: 'ack', id: frame.id, seq: frame.seq });
-    // The leader owns the outbox writes; followers learn of the ack through the frame.
-    if (fromSocket) await this.#removeAcked(frame.id);
+    // The leader owns the shared outbox's writes; followers learn of the ack through the frame. Without
+    // IndexedDB each tab's store is its own, and each removes the acked entry from it.
+    if (fromSocket || this.#state.storage === 'memory') await this.#removeAcked(frame.id);
     this.#saveCache();
   }
 
@@ -770,25 +859,36 @@ export class ChatClient {
     if (this.#isLeader()) this.#flush();
     await written;
     this.#unsaved.delete(id);
-    if (!this.#isLeader()) this.#group?.post({ kind: 'flush', ...(store.kind === 'memory' ? { entry } : {}) });
+    // Every tab keeps a copy, the leader included in the others: whichever tab leads next sends it even if
+    // this one is gone by then, with or without shared storage.
+    if (!this.#outbox.isDone(id)) this.#group?.post({ kind: 'flush', entry, saved: store.kind === 'indexeddb' });
     return entry.id;
   }
 
-  /** Keeps the entries whose write has not committed in Web Storage, synchronously (the page is going). */
-  #keepUnsaved(): void {
+  /**
+   * The page is going (or the client is destroyed): the entries whose IndexedDB write has not committed
+   * are kept in Web Storage, synchronously, for the next page. The open tabs get them too, and without
+   * IndexedDB every unacked entry this tab holds, since memory does not outlive the page: a tab still open
+   * sends them. (Memory entries are not kept in Web Storage: a memory store promises nothing to the next
+   * page, and a client created after this one must not find the last one's messages.)
+   */
+  #handOver(): void {
     if (this.#unsaved.size) keepUnsent(this.#options.siteId, this.#identityKey(), [...this.#unsaved.values()]);
+    const held = new Map(this.#unsaved);
+    if (this.#state.storage === 'memory') for (const e of this.#outbox.entries) held.set(e.id, e);
+    for (const entry of held.values()) this.#group?.post({ kind: 'flush', entry, saved: false });
   }
 
   #watchPageHide(): void {
     const win = this.#env.window !== undefined ? this.#env.window : typeof window === 'undefined' ? null : window;
     if (this.#stopKeeping || !win) return;
-    const keep = () => this.#keepUnsaved();
+    const keep = () => this.#handOver();
     win.addEventListener('pagehide', keep);
     this.#stopKeeping = () => win.removeEventListener('pagehide', keep);
   }
 
   /**
-   * Puts back into the outbox what a previous page kept on its way out ({@link ChatClient.#keepUnsaved}),
+   * Puts back into the outbox what a previous page kept on its way out ({@link ChatClient.#handOver}),
    * then forgets the kept copy. Already there (the write did commit) or already delivered, it is not
    * doubled: entries are keyed by client id here, and the server stores a client id once.
    */
@@ -800,7 +900,7 @@ export class ChatClient {
     const kept = readUnsent(siteId, identity).filter((e) => !this.#unsaved.has(e.id));
     if (!kept.length || this.#destroyed) return;
     const known = new Set(outbox.map((e) => e.id));
-    const fresh = kept.filter((e) => !known.has(e.id));
+    const fresh = kept.filter((e) => !known.has(e.id) && !this.#outbox.isDone(e.id));
     for (const entry of fresh) await store.enqueue(entry);
     this.#outbox.merge(fresh);
     // In memory they would not survive this page either: they stay kept until the server acks them.
@@ -817,7 +917,8 @@ export class ChatClient {
   #flush(): void {
     const welcome = this.#lastWelcome;
     const connection = this.#connection;
-    if (!this.#isLeader() || !connection || !welcome || this.#state.connection.status !== 'open') return;
+    if (!this.#isLeader() || this.#adopting || !connection || !welcome || this.#state.connection.status !== 'open')
+      return;
     this.#outbox.flush(welcome.limits, (entry) => {
       const conversation = this.#state.conversation?.id;
       return connection.send({

@@ -1,5 +1,5 @@
 import { expect } from '@open-wc/testing';
-import { MAX_IN_FLIGHT, Outbox } from './outbox.js';
+import { MAX_IN_FLIGHT, Outbox, REMEMBERED_DONE } from './outbox.js';
 import type { OutboxEntry } from './storage/chat-store.js';
 import { uuidv7 } from './uuid-v7.js';
 
@@ -48,5 +48,26 @@ describe('outbox', () => {
     outbox.socketChanged();
     outbox.flush(generous, () => (sent++, true));
     expect(sent).to.equal(2 * MAX_IN_FLIGHT);
+  });
+
+  it('does not queue again a copy of an entry acked before the copy arrived (another tab, storage)', () => {
+    const outbox = new Outbox(
+      () => 0,
+      () => {},
+    );
+    const [early, late, other] = [entry(1), entry(2), entry(3)];
+    outbox.merge([early]);
+    outbox.take(early.id); // acked
+    outbox.take(late.id); // acked here before this tab got its copy
+    expect(
+      outbox.merge([early, late, other]).map((e) => e.id),
+      'only the unacked one is added',
+    ).to.deep.equal([other.id]);
+    expect(outbox.entries.map((e) => e.id)).to.deep.equal([other.id]);
+    // Memory stays bounded: the oldest ids are forgotten (a copy of one would only be deduped by the server).
+    for (let i = 0; i < REMEMBERED_DONE; i++) outbox.take(entry(i).id);
+    expect(outbox.isDone(late.id)).to.equal(false);
+    outbox.clear();
+    expect(outbox.merge([late]).length, 'a different person: nothing remembered').to.equal(1);
   });
 });

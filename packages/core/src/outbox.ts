@@ -14,6 +14,14 @@ export const MAX_IN_FLIGHT = 64;
 const bySendOrder = (a: OutboxEntry, b: OutboxEntry) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /**
+ * How many acked or discarded ids the outbox remembers. Copies of an entry reach a tab from several places
+ * (its storage, the tab that queued it, a closing tab's hand-over) and may come after its ack: a copy of a
+ * remembered id is dropped rather than sent again. Older ones are forgotten (bounded memory); a copy of one
+ * of those would only be sent again with its client id, which the server stores once.
+ */
+export const REMEMBERED_DONE = 1024;
+
+/**
  * The in-memory side of the outbox: the queued messages in send order (mirroring storage), which of
  * them are on the current socket awaiting an answer, and the pacing of their sends. Storage writes
  * stay with the client; this class decides what goes out, when, and in which order.
@@ -21,6 +29,8 @@ const bySendOrder = (a: OutboxEntry, b: OutboxEntry) => (a.id < b.id ? -1 : a.id
 export class Outbox {
   #entries: OutboxEntry[] = [];
   readonly #inflight = new Set<string>();
+  /** Ids acked or discarded lately, oldest first (a Set keeps insertion order). */
+  readonly #done = new Set<string>();
   readonly #pace = new MessagePacer();
   readonly #now: () => number;
   readonly #onDue: () => void;
@@ -45,17 +55,32 @@ export class Outbox {
     return this.#entries.find((e) => e.id === id);
   }
 
-  /** Adds entries not queued yet (from storage, another tab), keeping send order. */
-  merge(entries: readonly OutboxEntry[]): void {
+  /**
+   * Adds entries not queued yet (from storage, another tab), keeping send order, and returns those it
+   * added. An entry acked or discarded lately (see {@link Outbox.take}) is not added again.
+   */
+  merge(entries: readonly OutboxEntry[]): OutboxEntry[] {
     const known = new Set(this.#entries.map((e) => e.id));
-    const added = entries.filter((e) => !known.has(e.id));
+    const added = entries.filter((e) => !known.has(e.id) && !this.#done.has(e.id) && (known.add(e.id), true));
     if (added.length) this.#entries = [...this.#entries, ...added].sort(bySendOrder);
+    return added;
   }
 
-  /** Removes an entry (acked or discarded) and returns it. */
+  /** Whether `id` was acked or discarded lately: a copy of it must not be queued again. */
+  isDone(id: string): boolean {
+    return this.#done.has(id);
+  }
+
+  /**
+   * Removes an entry (acked or discarded) and returns it. The id is remembered even when the entry is
+   * not here (another tab's message, acked before its copy arrived), so the copy is not queued later.
+   */
   take(id: string): OutboxEntry | undefined {
     const entry = this.find(id);
     this.#inflight.delete(id);
+    this.#done.delete(id);
+    this.#done.add(id);
+    if (this.#done.size > REMEMBERED_DONE) this.#done.delete(this.#done.values().next().value as string);
     if (entry) this.#entries = this.#entries.filter((e) => e !== entry);
     return entry;
   }
@@ -93,6 +118,7 @@ export class Outbox {
   clear(): void {
     this.#entries = [];
     this.#inflight.clear();
+    this.#done.clear();
     clearTimeout(this.#timer);
   }
 
