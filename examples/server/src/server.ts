@@ -349,8 +349,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         socket.destroy();
         return;
       }
+      // Given back when the socket closes, whether it became a WebSocket or the upgrade was refused.
+      if (acquired) socket.once('close', () => rateLimits.connections.release(ip, slot));
       wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-        ws.once('close', () => rateLimits.connections.release(ip, slot));
         if (!acquired) {
           ws.close(4029, 'rate_limited');
           return;

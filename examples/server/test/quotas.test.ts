@@ -229,3 +229,33 @@ describe('slow sockets: one address cannot hold the server', () => {
     assert.equal(await healthFromElsewhere(), 200);
   });
 });
+
+describe('connection slots: an upgrade that fails gives its slot back', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ maxConnectionsPerIp: 2 });
+  });
+  after(() => server.stop());
+
+  it('still admits the IP’s connections after upgrades the WebSocket layer refused', async () => {
+    for (let i = 0; i < 5; i++) {
+      // No Sec-WebSocket-Key: the WebSocket layer answers 400 and never opens the socket.
+      const status = await new Promise<string>((resolve, reject) => {
+        const socket = connect({ host: '127.0.0.1', port: server.port }, () =>
+          socket.write(
+            `GET /v1/connect HTTP/1.1\r\nHost: x\r\nOrigin: ${ORIGIN}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+          ),
+        );
+        let text = '';
+        socket.on('data', (d: Buffer) => (text += d.toString()));
+        socket.once('close', () => resolve(text.split('\r\n')[0] ?? ''));
+        socket.once('error', reject);
+      });
+      assert.match(status, /^HTTP\/1\.1 400/);
+    }
+    const first = await visitor(server);
+    const second = await visitor(server);
+    first.client.close();
+    second.client.close();
+  });
+});

@@ -123,5 +123,29 @@ if (!services.ok) {
       assert.ok(accepted <= 30 + Math.ceil(5 * seconds) + 1, `${accepted} accepted in ${seconds} s`);
       assert.ok(limited.every((r) => Number(r.headers.get('retry-after')) >= 1));
     });
+
+    it('keeps serving, with each process enforcing the limits alone, while Redis is down', async () => {
+      await redis.restart(async () => {
+        const { client } = await visitorOn(a);
+        const { id, frame } = sendFrame('while Redis is down');
+        client.send(frame);
+        const ack = await client.next<{ id: string }>('ack', 10_000);
+        assert.equal(ack.id, id);
+        const res = await fetch(`http://127.0.0.1:${a.port}/v1/events`, {
+          method: 'POST',
+          headers: { origin: ORIGIN, 'content-type': 'application/json' },
+          body: JSON.stringify({ site: 'shop', events: [{ name: 'load', at: Date.now() }] }),
+        });
+        assert.equal(res.status, 204);
+        // The cap still holds, counted by this process alone: one connection over it is refused.
+        const more = [];
+        for (let i = 0; i < MAX_CONNECTIONS - 1; i++) more.push((await visitorOn(a)).client);
+        const over = new Client(`${a.wsUrl}/v1/connect`, ORIGIN);
+        await over.opened;
+        assert.equal((await over.closed).code, 4029);
+        for (const c of [client, ...more]) c.close();
+        await Promise.all([client, ...more].map((c) => c.closed));
+      });
+    });
   });
 }
