@@ -10,7 +10,7 @@ import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { AGENT_TOKEN, ORIGIN, startTestServer, uuidv7, visitor, type TestServer } from './harness.js';
+import { AGENT_TOKEN, ORIGIN, startTestServer, testSites, uuidv7, visitor, type TestServer } from './harness.js';
 
 type Upload = { upload: string; size: number; quota?: { limitBytes: number; remainingBytes: number } };
 type Failure = { error: { code: string; retryAfterMs?: number; quota?: { scope: string } } };
@@ -95,6 +95,23 @@ describe('quotas: uploads per visitor and per site', () => {
     assert.equal(refused.json.error.quota?.scope, 'site');
     assert.equal((await upload(server, welcome.session.token, 600)).status, 201);
     client.close();
+  });
+});
+
+describe('quotas: a site’s own upload quota', () => {
+  it('overrides the server’s for that site only', async () => {
+    const [shop, members] = testSites() as Record<string, unknown>[];
+    const server = await startTestServer({ sites: [{ ...shop, uploadQuota: { visitorBytes: 100 } }, members] });
+    try {
+      const { client, welcome } = await visitor(server);
+      const refused = await upload(server, welcome.session.token, 101);
+      assert.equal(refused.status, 429);
+      assert.equal(refused.json.error.quota?.scope, 'visitor');
+      assert.equal((await upload(server, welcome.session.token, 100)).status, 201);
+      client.close();
+    } finally {
+      await server.stop();
+    }
   });
 });
 
