@@ -136,7 +136,10 @@ export interface UploadPolicy {
   siteBytes: number;
   /** The rolling quota window in milliseconds (default 24 h). */
   windowMs: number;
-  /** Age after which an upload never attached to a message is deleted, in milliseconds (default 24 h). */
+  /**
+   * Age after which an upload never attached to a message is deleted, in milliseconds (default 24 h); never
+   * less than the socket policy's `requestTimeoutMs`, so an upload still arriving is not swept.
+   */
   orphanTtlMs: number;
 }
 

@@ -371,7 +371,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (sweeping || closing) return;
     sweeping = true;
     try {
-      const gone = await storage.deleteOrphanUploads(hub.now() - uploadPolicy.orphanTtlMs, ORPHAN_BATCH);
+      // Never younger than the longest a request may take: an upload still being received is not an orphan.
+      const age = Math.max(uploadPolicy.orphanTtlMs, sockets.requestTimeoutMs);
+      const gone = await storage.deleteOrphanUploads(hub.now() - age, ORPHAN_BATCH);
       await Promise.all(gone.map((u) => rm(join(config.dataDir, 'uploads', u.path), { force: true })));
       if (gone.length) log.info('orphan uploads deleted', { count: gone.length });
     } catch (error) {

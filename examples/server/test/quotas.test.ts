@@ -119,7 +119,11 @@ describe('quotas: uploads never sent are deleted after their TTL', () => {
   let server: TestServer;
   before(async () => {
     server = await startTestServer({
-      config: { uploads: { visitorBytes: 1e6, siteBytes: 1e7, windowMs: 60_000, orphanTtlMs: 1000 } },
+      config: {
+        uploads: { visitorBytes: 1e6, siteBytes: 1e7, windowMs: 60_000, orphanTtlMs: 1000 },
+        // An upload is never swept while it may still be arriving: keep that bound short too.
+        sockets: { maxSocketsPerIp: 100, headersTimeoutMs: 1000, requestTimeoutMs: 1000 },
+      },
     });
   });
   after(() => server.stop());
