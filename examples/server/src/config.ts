@@ -70,6 +70,15 @@ export const siteConfigSchema = z.object({
   analytics: z.boolean().default(false),
   /** The site is a Shopify store: app-proxy identity for its customers. */
   shopify: shopifyConfigSchema.optional(),
+  /** This site's upload quotas, overriding the server's (`UPLOAD_VISITOR_QUOTA_BYTES`, `UPLOAD_SITE_QUOTA_BYTES`). */
+  uploadQuota: z
+    .object({
+      /** Bytes one visitor may upload per quota window. */
+      visitorBytes: z.number().int().nonnegative().optional(),
+      /** Bytes all of the site's visitors together may upload per quota window. */
+      siteBytes: z.number().int().nonnegative().optional(),
+    })
+    .optional(),
 });
 
 /** A site's configuration after validation. */
@@ -116,6 +125,65 @@ export const sitesFileSchema = z
     );
   });
 
+/**
+ * Upload quotas and clean-up. Quotas count the bytes of uploads created in the last `windowMs` that are
+ * still stored; an upload no message refers to is deleted (row and file) once older than `orphanTtlMs`.
+ */
+export interface UploadPolicy {
+  /** Bytes one visitor may upload per window (default 100 MiB). */
+  visitorBytes: number;
+  /** Bytes one site's visitors together may upload per window (default 5 GiB). */
+  siteBytes: number;
+  /** The rolling quota window in milliseconds (default 24 h). */
+  windowMs: number;
+  /**
+   * Age after which an upload never attached to a message is deleted, in milliseconds (default 24 h); never
+   * less than the socket policy's `requestTimeoutMs`, so an upload still arriving is not swept.
+   */
+  orphanTtlMs: number;
+}
+
+/** The reference defaults of {@link UploadPolicy}. */
+export const DEFAULT_UPLOAD_POLICY: Readonly<UploadPolicy> = Object.freeze({
+  visitorBytes: 100 * 1024 * 1024,
+  siteBytes: 5 * 1024 * 1024 * 1024,
+  windowMs: 24 * 60 * 60 * 1000,
+  orphanTtlMs: 24 * 60 * 60 * 1000,
+});
+
+/** What one client address may hold open at the socket level, and how long a request may take. */
+export interface SocketPolicy {
+  /**
+   * TCP connections (HTTP, keep-alive and WebSocket) one IP may hold at once; more are closed as soon as
+   * they are accepted (default 64). Not applied behind a trusted proxy, where every peer is the proxy.
+   */
+  maxSocketsPerIp: number;
+  /** Milliseconds a client has to send a request's headers, an upgrade's included (default 10 s). */
+  headersTimeoutMs: number;
+  /** Milliseconds a client has to send a whole request, body included (default 120 s). */
+  requestTimeoutMs: number;
+}
+
+/** The reference defaults of {@link SocketPolicy}. */
+export const DEFAULT_SOCKET_POLICY: Readonly<SocketPolicy> = Object.freeze({
+  maxSocketsPerIp: 64,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 120_000,
+});
+
+/**
+ * Who may read `GET /metrics`. With neither set it is served on the main port to loopback peers only
+ * (never behind a trusted proxy, whose requests all come from one local peer).
+ */
+export interface MetricsAccess {
+  /** `METRICS_TOKEN`: `/metrics` on the main port answers a request with `Authorization: Bearer <token>`. */
+  token: string | null;
+  /** `METRICS_PORT`: a second listener, serving only `/metrics`, with no token. */
+  port: number | null;
+  /** `METRICS_HOST`: the address that listener binds (default 127.0.0.1). */
+  host: string;
+}
+
 /** Everything the server runs with. */
 export interface ServerConfig {
   port: number;
@@ -138,6 +206,12 @@ export interface ServerConfig {
   databaseUrl?: string;
   /** `REDIS_URL`: fan-out through Redis, so several processes serve one conversation. */
   redisUrl?: string;
+  /** Upload quotas and the orphan sweep; {@link DEFAULT_UPLOAD_POLICY} when absent. */
+  uploads?: UploadPolicy;
+  /** Per-IP socket cap and request timeouts; {@link DEFAULT_SOCKET_POLICY} when absent. */
+  sockets?: SocketPolicy;
+  /** Who may read `/metrics`; loopback peers only when absent. */
+  metrics?: MetricsAccess;
 }
 
 /** A configuration problem, naming the field. Start-up prints it and stops. */
@@ -162,6 +236,24 @@ const envSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')
     .optional(),
+  UPLOAD_VISITOR_QUOTA_BYTES: z.coerce.number().int().nonnegative().default(DEFAULT_UPLOAD_POLICY.visitorBytes),
+  UPLOAD_SITE_QUOTA_BYTES: z.coerce.number().int().nonnegative().default(DEFAULT_UPLOAD_POLICY.siteBytes),
+  UPLOAD_QUOTA_WINDOW_SECONDS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_UPLOAD_POLICY.windowMs / 1000),
+  UPLOAD_ORPHAN_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_UPLOAD_POLICY.orphanTtlMs / 1000),
+  MAX_SOCKETS_PER_IP: z.coerce.number().int().positive().default(DEFAULT_SOCKET_POLICY.maxSocketsPerIp),
+  HEADERS_TIMEOUT_MS: z.coerce.number().int().positive().default(DEFAULT_SOCKET_POLICY.headersTimeoutMs),
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(DEFAULT_SOCKET_POLICY.requestTimeoutMs),
+  METRICS_TOKEN: z.string().min(32, 'at least 32 characters').optional(),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_HOST: z.string().default('127.0.0.1'),
 });
 
 function describe(error: z.ZodError, source: string): string {
@@ -244,6 +336,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     logLevel: e.LOG_LEVEL,
     ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}),
     ...(e.REDIS_URL ? { redisUrl: e.REDIS_URL } : {}),
+    uploads: {
+      visitorBytes: e.UPLOAD_VISITOR_QUOTA_BYTES,
+      siteBytes: e.UPLOAD_SITE_QUOTA_BYTES,
+      windowMs: e.UPLOAD_QUOTA_WINDOW_SECONDS * 1000,
+      orphanTtlMs: e.UPLOAD_ORPHAN_TTL_SECONDS * 1000,
+    },
+    sockets: {
+      // A visitor's own WebSockets must always fit under the socket cap.
+      maxSocketsPerIp: Math.max(e.MAX_SOCKETS_PER_IP, e.MAX_CONNECTIONS_PER_IP + 8),
+      headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    },
+    metrics: { token: e.METRICS_TOKEN ?? null, port: e.METRICS_PORT ?? null, host: e.METRICS_HOST },
     ...overrides,
   };
 }

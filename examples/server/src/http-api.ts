@@ -6,17 +6,24 @@ import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { agentByToken, agentSites } from './agent-connection.js';
 import { verifyToken } from './auth/index.js';
-import type { AgentConfig, SiteConfig } from './config.js';
+import { DEFAULT_UPLOAD_POLICY, type AgentConfig, type SiteConfig } from './config.js';
 import type { Hub } from './hub.js';
 import { newId } from './ids.js';
 import { originAllowed } from './origin.js';
 import { plainLabel } from './plain-text.js';
-import type { KeyedBuckets } from './token-bucket.js';
+import type { KeyedLimiter } from './rate-limits.js';
 
 /** Types shown inline (as images); everything else is served as a download. */
 const INLINE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
 const EVENT_NAMES = ['load', 'open', 'close', 'message_sent'] as const;
 const MAX_EVENTS_BODY = 8 * 1024;
+const DAY_MS = 24 * 60 * 60 * 1000;
+/**
+ * How far from the server's clock an analytics event may be: a widget sends its batch within minutes,
+ * so a week back (a laptop asleep with a batch queued) and a day ahead (a wrong clock) is generous.
+ */
+export const EVENT_PAST_MS = 7 * DAY_MS;
+export const EVENT_FUTURE_MS = DAY_MS;
 
 const eventsSchema = z.object({
   site: z.string().max(64),
@@ -35,8 +42,8 @@ const eventsSchema = z.object({
 export interface HttpContext {
   hub: Hub;
   ip: string;
-  /** Per-IP request bucket for the public endpoints (uploads, events). */
-  ipRequests: KeyedBuckets;
+  /** Per-IP request bucket for the public endpoints (uploads, events); shared across processes with Redis. */
+  ipRequests: KeyedLimiter;
 }
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -83,8 +90,7 @@ async function readBody(req: IncomingMessage, max: number): Promise<string | nul
  */
 export function preflight(req: IncomingMessage, res: ServerResponse, hub: Hub): void {
   const origin = req.headers.origin;
-  const allowed = [...hub.sites.values()].some((site) => originAllowed(origin, site.allowedOrigins));
-  if (!origin || !allowed) {
+  if (!origin || !hub.origins.allowed(origin, null, 'preflight')) {
     res.writeHead(403).end();
     return;
   }
@@ -103,10 +109,27 @@ function tooMany(res: ServerResponse, waitMs: number): void {
   fail(res, 429, 'rate_limited', 'too many requests', { 'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))) });
 }
 
-/** `POST /v1/uploads`: a visitor's file, raw body, typed by Content-Type, authorised by the session token. */
+/** The upload quotas that apply to `site`'s visitors now. */
+function uploadQuota(hub: Hub, site: SiteConfig) {
+  const policy = hub.config.uploads ?? DEFAULT_UPLOAD_POLICY;
+  return {
+    windowMs: policy.windowMs,
+    quota: {
+      since: hub.now() - policy.windowMs,
+      visitorBytes: site.uploadQuota?.visitorBytes ?? policy.visitorBytes,
+      siteBytes: site.uploadQuota?.siteBytes ?? policy.siteBytes,
+    },
+  };
+}
+
+/**
+ * `POST /v1/uploads`: a visitor's file, raw body, typed by Content-Type, authorised by the session token.
+ * The upload's row is reserved (at its declared length, or the size limit) against the visitor's and the
+ * site's quotas before a byte is read, so no quota can be passed by parallel requests.
+ */
 export async function upload(req: IncomingMessage, res: ServerResponse, ctx: HttpContext): Promise<void> {
   const { hub } = ctx;
-  const wait = ctx.ipRequests.take(ctx.ip);
+  const wait = await ctx.ipRequests.take(ctx.ip);
   if (wait > 0) return tooMany(res, wait);
   const token = bearer(req);
   let site: SiteConfig | undefined;
@@ -123,7 +146,7 @@ export async function upload(req: IncomingMessage, res: ServerResponse, ctx: Htt
   }
   if (!site || !visitorId) return fail(res, 401, 'unauthorized', 'a valid session token is required');
   const headers = cors(req, site);
-  if (req.headers.origin && !headers['access-control-allow-origin'])
+  if (req.headers.origin && !hub.origins.allowed(req.headers.origin, site, 'upload'))
     return fail(res, 403, 'forbidden_origin', 'this origin may not upload to this site');
   const { limits } = hub.config;
   const mime = (req.headers['content-type'] ?? '').split(';', 1)[0]?.trim().toLowerCase() ?? '';
@@ -142,18 +165,53 @@ export async function upload(req: IncomingMessage, res: ServerResponse, ctx: Htt
   name = plainLabel(name.replace(/[/\\]/g, '_'), 255) || 'file';
 
   const id = newId('u');
+  const { quota, windowMs } = uploadQuota(hub, site);
+  const reserved = Number.isFinite(declared) && declared >= 0 ? declared : limits.maxAttachmentBytes;
+  const record = {
+    id,
+    siteId: site.id,
+    visitorId,
+    agentId: null,
+    name,
+    mime,
+    size: reserved,
+    path: id,
+    createdAt: hub.now(),
+  };
+  const reservation = await hub.storage.reserveUpload(record, quota);
+  if (!reservation.ok) {
+    const waitMs = Math.max(1000, reservation.freesAt + windowMs - hub.now());
+    res.writeHead(429, {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      'retry-after': String(Math.ceil(waitMs / 1000)),
+      connection: 'close',
+      ...headers,
+    });
+    res.end(
+      JSON.stringify({
+        error: {
+          code: 'rate_limited',
+          message: `the ${reservation.scope}'s upload quota of ${reservation.limitBytes} bytes per ${windowMs / 1000} s is used up`,
+          retryAfterMs: waitMs,
+          quota: { scope: reservation.scope, limitBytes: reservation.limitBytes, usedBytes: reservation.usedBytes },
+        },
+      }),
+    );
+    return;
+  }
   const dir = join(hub.config.dataDir, 'uploads');
-  await mkdir(dir, { recursive: true });
   const path = join(dir, id);
   let size = 0;
   let tooLarge = false;
   try {
+    await mkdir(dir, { recursive: true });
     await pipeline(
       req,
       async function* (source: AsyncIterable<Buffer>) {
         for await (const chunk of source) {
           size += chunk.length;
-          if (size > limits.maxAttachmentBytes) {
+          if (size > limits.maxAttachmentBytes || size > reserved) {
             tooLarge = true;
             throw new Error('too large');
           }
@@ -162,7 +220,9 @@ export async function upload(req: IncomingMessage, res: ServerResponse, ctx: Htt
       },
       createWriteStream(path, { flags: 'wx', mode: 0o600 }),
     );
+    await hub.storage.finishUpload(id, size);
   } catch (error) {
+    await hub.storage.deleteUpload(id);
     await rm(path, { force: true });
     if (tooLarge)
       return fail(res, 413, 'too_large', `file is over ${limits.maxAttachmentBytes} bytes`, {
@@ -171,18 +231,20 @@ export async function upload(req: IncomingMessage, res: ServerResponse, ctx: Htt
       });
     throw error;
   }
-  await hub.storage.saveUpload({
-    id,
-    siteId: site.id,
-    visitorId,
-    agentId: null,
-    name,
-    mime,
-    size,
-    path: id,
-    createdAt: hub.now(),
-  });
-  json(res, 201, { upload: id, name, mime, size, url: `/v1/uploads/${id}` }, headers);
+  const remainingBytes = Math.max(0, quota.visitorBytes - reservation.visitorUsedBytes - size);
+  json(
+    res,
+    201,
+    {
+      upload: id,
+      name,
+      mime,
+      size,
+      url: `/v1/uploads/${id}`,
+      quota: { limitBytes: quota.visitorBytes, remainingBytes, windowSeconds: windowMs / 1000 },
+    },
+    headers,
+  );
 }
 
 /**
@@ -210,7 +272,7 @@ export async function download(res: ServerResponse, hub: Hub, id: string): Promi
 /** `POST /v1/events`: batched widget analytics, counted per site and day when the site has them on. */
 export async function events(req: IncomingMessage, res: ServerResponse, ctx: HttpContext): Promise<void> {
   const { hub } = ctx;
-  const wait = ctx.ipRequests.take(ctx.ip);
+  const wait = await ctx.ipRequests.take(ctx.ip);
   if (wait > 0) return tooMany(res, wait);
   const text = await readBody(req, MAX_EVENTS_BODY);
   if (text === null) return fail(res, 413, 'too_large', `body is over ${MAX_EVENTS_BODY} bytes`);
@@ -225,18 +287,28 @@ export async function events(req: IncomingMessage, res: ServerResponse, ctx: Htt
   const site = hub.sites.get(parsed.data.site);
   const headers = cors(req, site);
   if (!site) return fail(res, 404, 'not_found', 'unknown site');
-  if (!headers['access-control-allow-origin'])
+  if (!hub.origins.allowed(req.headers.origin, site, 'events'))
     return fail(res, 403, 'forbidden_origin', 'this origin may not report for this site');
+  // The whole batch is checked before anything is counted: one bad event refuses all of it.
+  const now = hub.now();
+  const stray = parsed.data.events.find((e) => e.at < now - EVENT_PAST_MS || e.at > now + EVENT_FUTURE_MS);
+  if (stray)
+    return fail(
+      res,
+      400,
+      'bad_frame',
+      `event time ${stray.at} is not within ${EVENT_PAST_MS / DAY_MS} days before and ${EVENT_FUTURE_MS / DAY_MS} day after the server's clock`,
+      headers,
+    );
   if (site.analytics) {
-    const counts = new Map<string, number>();
+    const counts = new Map<string, { day: string; name: string; count: number }>();
     for (const e of parsed.data.events) {
-      const key = `${new Date(e.at).toISOString().slice(0, 10)} ${e.name}`;
-      counts.set(key, (counts.get(key) ?? 0) + 1);
+      const day = new Date(e.at).toISOString().slice(0, 10);
+      const entry = counts.get(`${day} ${e.name}`) ?? { day, name: e.name, count: 0 };
+      entry.count++;
+      counts.set(`${day} ${e.name}`, entry);
     }
-    for (const [key, count] of counts) {
-      const [day = '', name = ''] = key.split(' ');
-      await hub.storage.countEvent(site.id, day, name, count);
-    }
+    await hub.storage.countEvents(site.id, [...counts.values()]);
   }
   res.writeHead(204, headers).end();
 }

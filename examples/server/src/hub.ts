@@ -13,7 +13,8 @@ import { newId } from './ids.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import type { Responder } from './responder.js';
-import type { KeyedBuckets } from './token-bucket.js';
+import type { OriginGuard } from './origin.js';
+import type { KeyedLimiter } from './rate-limits.js';
 import type {
   AppendResult,
   ContextRecord,
@@ -41,8 +42,13 @@ export interface Hub {
   responder: Responder;
   /** Live visitor connections by connection id. */
   live: Map<string, LiveEntry>;
-  /** Messages per client IP across all its connections (a visitor opening many sockets gains nothing). */
-  ipMessages: KeyedBuckets;
+  /**
+   * Messages per client IP across all its connections (a visitor opening many sockets gains nothing), and
+   * with `REDIS_URL` across all processes. `take` may answer asynchronously: await it.
+   */
+  ipMessages: KeyedLimiter;
+  /** Origin checks that count and log refusals. */
+  origins: OriginGuard;
   /** Agent presence by agent id: status and how many consoles they have open. */
   presence: Map<string, { agent: AgentConfig; status: 'online' | 'away'; connections: number }>;
   /** Agents with a console open on other server processes (kept by the Redis fan-out; empty otherwise). */

@@ -1,10 +1,13 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { AgentConnection } from './agent-connection.js';
-import type { ServerConfig } from './config.js';
+import { safeEqual } from './auth/safe-equal.js';
+import { DEFAULT_SOCKET_POLICY, DEFAULT_UPLOAD_POLICY, type ServerConfig } from './config.js';
 import type { ConnectionBase, Peer } from './connection-base.js';
 import { createLocalFanout, type Fanout } from './fanout.js';
 import { download, events, preflight, stats, transcript, upload, type HttpContext } from './http-api.js';
@@ -12,13 +15,13 @@ import type { Hub } from './hub.js';
 import { newId } from './ids.js';
 import { createLogger } from './log.js';
 import { Metrics } from './metrics.js';
-import { originAllowed } from './origin.js';
+import { OriginGuard } from './origin.js';
+import { createMemoryRateLimits, createRedisRateLimits, type RateLimits } from './rate-limits.js';
 import { greetingResponder, type Responder } from './responder.js';
 import { APP_PROXY_PATH, appProxyToken } from './shopify/app-proxy.js';
 import { STOREFRONT_PREFIX, StorefrontFixture } from './shopify/storefront-fixture.js';
 import { serveFile } from './static-files.js';
 import type { Storage } from './storage/storage.js';
-import { KeyedBuckets } from './token-bucket.js';
 import { VisitorConnection } from './visitor-connection.js';
 
 /** Options of {@link startServer}. */
@@ -31,6 +34,11 @@ export interface ServerOptions {
   responder?: Responder;
   /** Clock, for tests. */
   now?: () => number;
+  /**
+   * The per-IP limits shared between processes; by default in Redis when `config.redisUrl` is set,
+   * else in memory.
+   */
+  rateLimits?: RateLimits;
 }
 
 /** A running reference server. */
@@ -39,6 +47,8 @@ export interface RunningServer {
   url: string;
   /** The port actually bound. */
   port: number;
+  /** The port of the separate metrics listener (`METRICS_PORT`), when there is one. */
+  metricsPort: number | null;
   /** The shared state (for tests and tools). */
   hub: Hub;
   /**
@@ -68,6 +78,21 @@ const PAGE_CSP = [
   "frame-ancestors 'none'",
   "form-action 'self'",
 ].join('; ');
+
+/** HTTP requests per second and burst per IP on the public endpoints (uploads, events). */
+const REQUESTS_PER_SECOND = 5;
+const REQUEST_BURST = 30;
+/** Orphan uploads deleted per sweep (the next sweep takes the rest). */
+const ORPHAN_BATCH = 500;
+
+function isLoopback(address: string | undefined): boolean {
+  return !!address && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'));
+}
+
+function bearerOf(req: IncomingMessage): string {
+  const header = req.headers.authorization;
+  return header?.startsWith('Bearer ') ? header.slice(7).trim() : '';
+}
 
 function clientIp(req: IncomingMessage, trustProxy: boolean): string {
   if (trustProxy) {
@@ -103,27 +128,47 @@ function ownOrigin(req: IncomingMessage, config: ServerConfig): string {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { config, storage } = options;
   const log = createLogger(config.logLevel, { service: 'parlor' });
+  const now = options.now ?? Date.now;
+  const metrics = new Metrics();
+  const rateSettings = {
+    messagesPerSecond: config.limits.messagesPerSecond * 5,
+    messageBurst: config.limits.messageBurst * 3,
+    requestsPerSecond: REQUESTS_PER_SECOND,
+    requestBurst: REQUEST_BURST,
+  };
+  const rateLimits =
+    options.rateLimits ??
+    (config.redisUrl
+      ? createRedisRateLimits({ url: config.redisUrl, log }, rateSettings, now)
+      : createMemoryRateLimits(rateSettings, now));
+  // A visitor's own WebSockets always fit under the socket cap.
+  const sockets = config.sockets ?? {
+    ...DEFAULT_SOCKET_POLICY,
+    maxSocketsPerIp: Math.max(DEFAULT_SOCKET_POLICY.maxSocketsPerIp, config.maxConnectionsPerIp + 8),
+  };
+  const uploadPolicy = config.uploads ?? DEFAULT_UPLOAD_POLICY;
   const hub: Hub = {
     config,
     sites: new Map(config.sites.map((s) => [s.id, s])),
     storage,
     fanout: options.fanout ?? createLocalFanout(),
-    metrics: new Metrics(),
+    metrics,
     log,
     responder: options.responder ?? greetingResponder,
     live: new Map(),
     presence: new Map(),
     peerPresence: new Map(),
-    ipMessages: new KeyedBuckets(
-      config.limits.messagesPerSecond * 5,
-      config.limits.messageBurst * 3,
-      options.now ?? Date.now,
-    ),
-    now: options.now ?? Date.now,
+    ipMessages: rateLimits.ipMessages,
+    origins: new OriginGuard({
+      sites: () => config.sites,
+      report: (site, origin) => metrics.originRefused(site, origin),
+      log,
+      now,
+    }),
+    now,
   };
   const connections = new Set<ConnectionBase>();
-  const perIp = new Map<string, number>();
-  const ipRequests = new KeyedBuckets(5, 30, hub.now);
+  const ipRequests = rateLimits.ipRequests;
   const storefront = new StorefrontFixture(hub.sites, hub.now);
   let closing = false;
 
@@ -153,9 +198,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return;
     }
     if (path === '/metrics') {
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
-      res.end(hub.metrics.render());
-      return;
+      const access = metricsAccess(req);
+      if (access === 'ok') return serveMetrics(res);
+      if (access === 'unauthorized') {
+        res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' });
+        res.end(JSON.stringify({ error: { code: 'unauthorized', message: 'a valid metrics token is required' } }));
+        return;
+      }
+      // Not served here: answered like any unknown path.
     }
     const uploadMatch = /^\/v1\/uploads\/([^/]+)$/.exec(path);
     if (uploadMatch?.[1]) return download(res, hub, uploadMatch[1]);
@@ -210,12 +260,61 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found');
   }
 
-  const server = createServer((req, res) => {
-    const reqLog = log.child({ req: newId('x') });
-    route(req, res, reqLog).catch((error: unknown) => {
-      reqLog.error('request failed', { error: error instanceof Error ? error.message : String(error) });
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { code: 'internal', message: 'internal error' } }));
+  function serveMetrics(res: ServerResponse): void {
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(hub.metrics.render());
+  }
+
+  /**
+   * Who may read `/metrics` on the main port: the holder of `METRICS_TOKEN` when one is set; nobody when
+   * metrics have their own port; otherwise loopback peers only (and nobody behind a trusted proxy, whose
+   * requests all arrive from a local peer).
+   */
+  function metricsAccess(req: IncomingMessage): 'ok' | 'unauthorized' | 'hidden' {
+    const access = config.metrics;
+    if (access?.token) return safeEqual(bearerOf(req), access.token) ? 'ok' : 'unauthorized';
+    if (access?.port != null || config.trustProxy) return 'hidden';
+    return isLoopback(req.socket.remoteAddress) ? 'ok' : 'hidden';
+  }
+
+  const server = createServer(
+    {
+      headersTimeout: sockets.headersTimeoutMs,
+      requestTimeout: sockets.requestTimeoutMs,
+      // How often the timeouts above are checked (Node's default, 30 s, would let a slow socket linger).
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, sockets.headersTimeoutMs / 2)),
+    },
+    (req, res) => {
+      req.socket.setTimeout(0);
+      const reqLog = log.child({ req: newId('x') });
+      route(req, res, reqLog).catch((error: unknown) => {
+        reqLog.error('request failed', { error: error instanceof Error ? error.message : String(error) });
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { code: 'internal', message: 'internal error' } }));
+      });
+    },
+  );
+
+  // Sockets per IP, counted from accept: slow or idle sockets (half-sent headers, unfinished upgrades)
+  // from one address cannot use up the process's file descriptors and starve everyone else. Behind a
+  // trusted proxy every peer is the proxy, so the proxy is left to do this.
+  const socketsPerIp = new Map<string, number>();
+  server.on('connection', (socket: Socket) => {
+    if (config.trustProxy) return;
+    const ip = socket.remoteAddress ?? 'unknown';
+    const count = (socketsPerIp.get(ip) ?? 0) + 1;
+    if (count > sockets.maxSocketsPerIp) {
+      socket.destroy();
+      return;
+    }
+    socketsPerIp.set(ip, count);
+    // A socket that never sends a byte is not a request yet, so the headers timeout does not reach it:
+    // it gets the same time to begin one (cleared once a request arrives; WebSocket upgrades clear it too).
+    socket.setTimeout(sockets.headersTimeoutMs);
+    socket.once('close', () => {
+      const left = (socketsPerIp.get(ip) ?? 1) - 1;
+      if (left > 0) socketsPerIp.set(ip, left);
+      else socketsPerIp.delete(ip);
     });
   });
 
@@ -234,8 +333,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (path === '/v1/connect') {
       // The site is only known from hello: here the Origin must be allowed by some site; after hello,
       // by that site.
-      if (![...hub.sites.values()].some((site) => originAllowed(origin, site.allowedOrigins)))
-        return refuse(socket, 403, 'Forbidden');
+      if (!hub.origins.allowed(origin, null, 'upgrade')) return refuse(socket, 403, 'Forbidden');
       kind = 'visitor';
     } else if (path === '/v1/agent') {
       // The console is served by this server: only its own origin may open an agent socket.
@@ -244,24 +342,51 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     } else return refuse(socket, 404, 'Not Found');
 
     const ip = clientIp(req, config.trustProxy);
-    wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-      const count = (perIp.get(ip) ?? 0) + 1;
-      perIp.set(ip, count);
-      ws.once('close', () => {
-        const left = (perIp.get(ip) ?? 1) - 1;
-        if (left > 0) perIp.set(ip, left);
-        else perIp.delete(ip);
-      });
-      if (count > config.maxConnectionsPerIp) {
-        ws.close(4029, 'rate_limited');
+    const slot = randomUUID();
+    void rateLimits.connections.acquire(ip, slot, config.maxConnectionsPerIp).then((acquired) => {
+      if (socket.destroyed || closing) {
+        if (acquired) rateLimits.connections.release(ip, slot);
+        socket.destroy();
         return;
       }
-      const peer: Peer = { ip, origin, base: ownOrigin(req, config) };
-      const connection = kind === 'visitor' ? new VisitorConnection(ws, hub, peer) : new AgentConnection(ws, hub, peer);
-      connections.add(connection);
-      ws.once('close', () => connections.delete(connection));
+      // Given back when the socket closes, whether it became a WebSocket or the upgrade was refused.
+      if (acquired) socket.once('close', () => rateLimits.connections.release(ip, slot));
+      wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+        if (!acquired) {
+          ws.close(4029, 'rate_limited');
+          return;
+        }
+        const peer: Peer = { ip, origin, base: ownOrigin(req, config) };
+        const connection =
+          kind === 'visitor' ? new VisitorConnection(ws, hub, peer) : new AgentConnection(ws, hub, peer);
+        connections.add(connection);
+        ws.once('close', () => connections.delete(connection));
+      });
     });
   });
+
+  // Uploads no message refers to are deleted once older than the orphan TTL, row and file.
+  let sweeping = false;
+  async function sweepOrphans(): Promise<void> {
+    if (sweeping || closing) return;
+    sweeping = true;
+    try {
+      // Never younger than the longest a request may take: an upload still being received is not an orphan.
+      const age = Math.max(uploadPolicy.orphanTtlMs, sockets.requestTimeoutMs);
+      const gone = await storage.deleteOrphanUploads(hub.now() - age, ORPHAN_BATCH);
+      await Promise.all(gone.map((u) => rm(join(config.dataDir, 'uploads', u.path), { force: true })));
+      if (gone.length) log.info('orphan uploads deleted', { count: gone.length });
+    } catch (error) {
+      log.warn('orphan upload sweep failed', { error: error instanceof Error ? error.message : String(error) });
+    } finally {
+      sweeping = false;
+    }
+  }
+  const orphanSweep = setInterval(
+    () => void sweepOrphans(),
+    Math.max(250, Math.min(5 * 60_000, uploadPolicy.orphanTtlMs / 4)),
+  );
+  orphanSweep.unref();
 
   // Heartbeat: a socket silent for two ping intervals is half-open or abandoned.
   const sweep = setInterval(
@@ -284,14 +409,38 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { port } = server.address() as AddressInfo;
   log.info('listening', { port });
 
+  // METRICS_PORT: a listener that serves only /metrics, for a scraper on a private network.
+  let metricsServer: Server | null = null;
+  let metricsPort: number | null = null;
+  const metricsAt = config.metrics;
+  if (metricsAt?.port != null) {
+    const { port: wanted, host } = metricsAt;
+    const listener = createServer((req, res) => {
+      if (new URL(req.url ?? '/', 'http://localhost').pathname === '/metrics' && req.method === 'GET')
+        return serveMetrics(res);
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found');
+    });
+    await new Promise<void>((resolve, reject) => {
+      listener.once('error', reject);
+      listener.listen(wanted, host, () => resolve());
+    });
+    metricsServer = listener;
+    metricsPort = (listener.address() as AddressInfo).port;
+    log.info('metrics listening', { port: metricsPort });
+  }
+
   return {
     url: `http://localhost:${port}`,
     port,
+    metricsPort,
     hub,
     async close() {
       if (closing) return;
       closing = true;
       clearInterval(sweep);
+      clearInterval(orphanSweep);
+      metricsServer?.close();
+      metricsServer?.closeAllConnections();
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       // Finish what was received (bounded), acking it, then tell clients to come back.
       await Promise.race([
@@ -310,6 +459,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       server.closeAllConnections();
       await stopped;
       await hub.fanout.close();
+      await rateLimits.close();
+      while (sweeping) await new Promise((resolve) => setTimeout(resolve, 10));
       await storage.close();
       log.info('stopped');
     },

@@ -29,7 +29,6 @@ import {
   type Hub,
 } from './hub.js';
 import { newId } from './ids.js';
-import { originAllowed } from './origin.js';
 import { plainBody, plainLabel } from './plain-text.js';
 import type { ConversationRecord, MessageRecord, VisitorRecord } from './storage/storage.js';
 import { TokenBucket } from './token-bucket.js';
@@ -160,7 +159,7 @@ export class VisitorConnection extends ConnectionBase {
       return this.fail('unsupported_version', `this server speaks v${PROTOCOL_VERSION}`, 4004);
     const site = this.hub.sites.get(frame.site);
     if (!site) return this.fail('not_found', 'unknown site', 4005);
-    if (!originAllowed(this.peer.origin, site.allowedOrigins))
+    if (!this.hub.origins.allowed(this.peer.origin, site, 'hello'))
       return this.fail('forbidden_origin', 'this page is not allowed to use this site', 4003);
     const result = await authenticate(authSite(site), frame.auth, this.hub.now());
     if (!result.ok) return this.fail(result.code, result.message, result.code === 'token_expired' ? 4002 : 4001);
@@ -317,7 +316,7 @@ export class VisitorConnection extends ConnectionBase {
         id,
         retryAfterMs: Math.ceil(1000 / config.limits.messagesPerSecond),
       });
-    const wait = this.#messages.take() || this.hub.ipMessages.take(this.peer.ip);
+    const wait = this.#messages.take() || (await this.hub.ipMessages.take(this.peer.ip));
     if (wait > 0) {
       if (!owed || order < owed.id) this.#owed = { id: order, until: receivedAt + OWED_MS };
       return this.error('rate_limited', 'too many messages', { id, retryAfterMs: wait });

@@ -50,6 +50,37 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ PARLOR_SITES_FILE: file, DATA_DIR: dir }), /cannot read a JSON sites file/);
   });
 
+  it('reads quotas, socket limits and metrics access from the environment, with documented defaults', () => {
+    const defaults = loadConfig({ DATA_DIR: dir });
+    assert.deepEqual(defaults.uploads, {
+      visitorBytes: 100 * 1024 * 1024,
+      siteBytes: 5 * 1024 * 1024 * 1024,
+      windowMs: 86_400_000,
+      orphanTtlMs: 86_400_000,
+    });
+    assert.deepEqual(defaults.sockets, { maxSocketsPerIp: 64, headersTimeoutMs: 10_000, requestTimeoutMs: 120_000 });
+    assert.deepEqual(defaults.metrics, { token: null, port: null, host: '127.0.0.1' });
+    const set = loadConfig({
+      DATA_DIR: dir,
+      UPLOAD_VISITOR_QUOTA_BYTES: '1000',
+      UPLOAD_SITE_QUOTA_BYTES: '5000',
+      UPLOAD_QUOTA_WINDOW_SECONDS: '60',
+      UPLOAD_ORPHAN_TTL_SECONDS: '30',
+      MAX_CONNECTIONS_PER_IP: '100',
+      MAX_SOCKETS_PER_IP: '10',
+      HEADERS_TIMEOUT_MS: '2000',
+      METRICS_TOKEN: 'm'.repeat(32),
+      METRICS_PORT: '9100',
+    });
+    assert.deepEqual(set.uploads, { visitorBytes: 1000, siteBytes: 5000, windowMs: 60_000, orphanTtlMs: 30_000 });
+    // The socket cap never falls below the WebSocket connections an IP may hold.
+    assert.equal(set.sockets?.maxSocketsPerIp, 108);
+    assert.equal(set.sockets?.headersTimeoutMs, 2000);
+    assert.deepEqual(set.metrics, { token: 'm'.repeat(32), port: 9100, host: '127.0.0.1' });
+    assert.throws(() => loadConfig({ DATA_DIR: dir, METRICS_TOKEN: 'short' }), /METRICS_TOKEN: at least 32 characters/);
+    assert.throws(() => loadConfig({ DATA_DIR: dir, UPLOAD_ORPHAN_TTL_SECONDS: '0' }), /UPLOAD_ORPHAN_TTL_SECONDS/);
+  });
+
   it('the demo site accepts only the server’s own origins, and keeps its generated secrets across restarts', () => {
     const first = loadConfig({ PORT: '9123', DATA_DIR: dir });
     assert.deepEqual(first.sites[0]?.allowedOrigins, ['http://localhost:9123', 'http://127.0.0.1:9123']);

@@ -51,6 +51,8 @@ export interface TestServerOptions {
   dataDir?: string;
   maxConnectionsPerIp?: number;
   helloTimeoutMs?: number;
+  /** Any other configuration (quotas, socket policy, metrics access…), over the test defaults. */
+  config?: Partial<ServerConfig>;
 }
 
 /** The default test sites: `shop` (all auth modes, analytics on) and `members` (jwt/identified only). */
@@ -95,6 +97,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     helloTimeoutMs: options.helloTimeoutMs ?? 10_000,
     trustProxy: false,
     logLevel: 'silent',
+    ...options.config,
   };
   const storage = createSqliteStorage({ file: join(dataDir, 'parlor.db') });
   await storage.migrate();

@@ -25,8 +25,12 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `src/main.ts` with DATABASE_URL and REDIS_URL; resolves once it listens. */
-export async function startProcess(name: string, env: { DATABASE_URL: string; REDIS_URL: string }) {
+/** Starts `src/main.ts` with DATABASE_URL and REDIS_URL (and any `extra` variables); resolves once it listens. */
+export async function startProcess(
+  name: string,
+  env: { DATABASE_URL: string; REDIS_URL: string },
+  extra: Record<string, string> = {},
+) {
   const dataDir = mkdtempSync(join(tmpdir(), `parlor-${name}-`));
   const sitesFile = join(dataDir, 'sites.json');
   writeFileSync(
@@ -44,6 +48,7 @@ export async function startProcess(name: string, env: { DATABASE_URL: string; RE
       PARLOR_SITES_FILE: sitesFile,
       LOG_LEVEL: 'warn',
       MAX_CONNECTIONS_PER_IP: '1000',
+      ...extra,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -116,6 +116,8 @@ if (!services.ok) {
 
       const [first = ''] = sendAll(v.client, ['hello from process A']);
       const { conversation } = (await acksFor(v.client, [first])).get(first)!;
+      // The greeting is stored after the ack: wait for it, or the transcript may be read before it.
+      await messagesWithIds(v.client, ['bot:greeting']);
       const transcript = await open(ada, conversation);
       assert.deepEqual(
         transcript.messages.map((m) => m.body.text),

@@ -101,6 +101,16 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'upload quotas and orphan sweep',
+    sql: `
+      CREATE INDEX uploads_visitor_created ON uploads (visitor_id, created_at);
+      CREATE INDEX uploads_site_created ON uploads (site_id, created_at);
+      CREATE INDEX uploads_created ON uploads (created_at);
+      CREATE INDEX messages_upload ON messages (json_extract(body, '$.upload'));
+    `,
+  },
 ];
 
 /**

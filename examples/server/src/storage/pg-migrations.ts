@@ -93,6 +93,18 @@ export const pgMigrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'upload quotas and orphan sweep',
+    // The upload a message refers to is read from the JSON text, not with ->>: that parses the whole value
+    // and fails on escapes jsonb refuses (\u0000), which a message's text may hold.
+    sql: `
+      CREATE INDEX uploads_visitor_created ON uploads (visitor_id, created_at);
+      CREATE INDEX uploads_site_created ON uploads (site_id, created_at);
+      CREATE INDEX uploads_created ON uploads (created_at);
+      CREATE INDEX messages_upload ON messages ((substring(body::text from '"upload":"([^"]*)"')));
+    `,
+  },
 ];
 
 /** The advisory lock key migrations hold (any constant; "parlor" in ASCII). */

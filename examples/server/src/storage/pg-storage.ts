@@ -32,7 +32,10 @@ import {
   types,
   type Row,
 } from './pg-rows.js';
-import type { AppendResult, DailyCount, Storage } from './storage.js';
+import type { AppendResult, DailyCount, Storage, UploadReservation } from './storage.js';
+
+/** First key of the advisory lock upload reservations take per site (any constant; "upload" in ASCII). */
+const UPLOAD_LOCK = 0x75706c6f;
 
 /** Options of {@link createPgStorage}. */
 export interface PgStorageOptions {
@@ -392,6 +395,65 @@ export function createPgStorage(options: PgStorageOptions): Storage {
 
     getUpload: (id) => maybe(`SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE id = $1`, [id], toUpload),
 
+    reserveUpload: (u, quota) =>
+      transaction(async (client): Promise<UploadReservation> => {
+        // One site's reservations take turns (a transaction-scoped lock), so parallel uploads on any
+        // process cannot together pass a quota; other sites are not held up.
+        await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [UPLOAD_LOCK, u.siteId]);
+        const sum = async (column: 'visitor_id' | 'site_id', value: string) => {
+          const { rows: found } = await client.query<{ bytes: string | null; oldest: string | null }>(
+            `SELECT SUM(size) AS bytes, MIN(created_at) AS oldest FROM uploads WHERE ${column} = $1 AND created_at >= $2`,
+            [value, quota.since],
+          );
+          return { bytes: Number(found[0]?.bytes ?? 0), oldest: Number(found[0]?.oldest ?? quota.since) };
+        };
+        const checks = [
+          ['visitor', u.visitorId ? await sum('visitor_id', u.visitorId) : null, quota.visitorBytes],
+          ['site', await sum('site_id', u.siteId), quota.siteBytes],
+        ] as const;
+        for (const [scope, used, limitBytes] of checks) {
+          if (used && used.bytes + u.size > limitBytes)
+            return { ok: false, scope, usedBytes: used.bytes, limitBytes, freesAt: used.oldest };
+        }
+        await client.query(`INSERT INTO uploads (${UPLOAD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
+          u.id,
+          u.siteId,
+          u.visitorId,
+          u.agentId,
+          u.name,
+          u.mime,
+          u.size,
+          u.path,
+          u.createdAt,
+        ]);
+        return { ok: true, visitorUsedBytes: checks[0][1]?.bytes ?? 0 };
+      }),
+
+    async finishUpload(id, size) {
+      await rows('UPDATE uploads SET size = $2 WHERE id = $1', [id, size]);
+    },
+
+    async deleteUpload(id) {
+      await rows('DELETE FROM uploads WHERE id = $1', [id]);
+    },
+
+    async deleteOrphanUploads(before, limit) {
+      const n = clampLimit(limit);
+      if (n === 0) return [];
+      // One statement: the rows chosen are the rows deleted, whatever another process sweeps meanwhile.
+      const found = await rows(
+        `DELETE FROM uploads WHERE id IN (
+           SELECT u.id FROM uploads u WHERE u.created_at < $1
+             AND NOT EXISTS (
+               SELECT 1 FROM messages m WHERE substring(m.body::text from '"upload":"([^"]*)"') = u.id
+             )
+           ORDER BY u.created_at LIMIT $2 FOR UPDATE SKIP LOCKED
+         ) RETURNING ${UPLOAD_COLUMNS}`,
+        [before, n],
+      );
+      return found.map(toUpload);
+    },
+
     async countEvent(siteId, day, name, count) {
       shiftDay(day, 0);
       await rows(
@@ -399,6 +461,18 @@ export function createPgStorage(options: PgStorageOptions): Storage {
          ON CONFLICT (site_id, day, name) DO UPDATE SET count = event_counts.count + excluded.count`,
         [siteId, day, name, count],
       );
+    },
+
+    async countEvents(siteId, counts) {
+      for (const c of counts) shiftDay(c.day, 0);
+      await transaction(async (client) => {
+        for (const c of counts)
+          await client.query(
+            `INSERT INTO event_counts (site_id, day, name, count) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (site_id, day, name) DO UPDATE SET count = event_counts.count + excluded.count`,
+            [siteId, c.day, c.name, c.count],
+          );
+      });
     },
 
     async dailyCounts(siteId, today, days) {

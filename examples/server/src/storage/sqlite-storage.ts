@@ -18,7 +18,9 @@ import type {
   MessageRecord,
   NewMessage,
   Storage,
+  UploadQuota,
   UploadRecord,
+  UploadReservation,
   VisitorMode,
   VisitorRecord,
 } from './storage.js';
@@ -333,6 +335,19 @@ function prepare(db: Database.Database) {
        VALUES (@id, @site_id, @visitor_id, @agent_id, @name, @mime, @size, @path, @created_at)`,
     ),
     getUpload: db.prepare<[string], UploadRow>(`SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE id = ?`),
+    visitorUploadBytes: db.prepare<[string, number], { bytes: number | null; oldest: number | null }>(
+      'SELECT SUM(size) AS bytes, MIN(created_at) AS oldest FROM uploads WHERE visitor_id = ? AND created_at >= ?',
+    ),
+    siteUploadBytes: db.prepare<[string, number], { bytes: number | null; oldest: number | null }>(
+      'SELECT SUM(size) AS bytes, MIN(created_at) AS oldest FROM uploads WHERE site_id = ? AND created_at >= ?',
+    ),
+    finishUpload: db.prepare<[number, string]>('UPDATE uploads SET size = ? WHERE id = ?'),
+    deleteUpload: db.prepare<[string]>('DELETE FROM uploads WHERE id = ?'),
+    orphanUploads: db.prepare<[number, number], UploadRow>(
+      `SELECT ${UPLOAD_COLUMNS} FROM uploads u WHERE created_at < ?
+         AND NOT EXISTS (SELECT 1 FROM messages m WHERE json_extract(m.body, '$.upload') = u.id)
+       ORDER BY created_at LIMIT ?`,
+    ),
 
     countEvent: db.prepare<{ siteId: string; day: string; name: string; count: number }>(
       `INSERT INTO event_counts (site_id, day, name, count) VALUES (@siteId, @day, @name, @count)
@@ -401,7 +416,46 @@ function prepare(db: Database.Database) {
     return moved;
   });
 
-  return { ...s, append, merge };
+  /** Quota check and insert under one write lock (see `Storage.reserveUpload`). */
+  const reserve = db.transaction((upload: UploadRecord, quota: UploadQuota): UploadReservation => {
+    const checks = [
+      [
+        'visitor',
+        upload.visitorId ? s.visitorUploadBytes.get(upload.visitorId, quota.since) : undefined,
+        quota.visitorBytes,
+      ],
+      ['site', s.siteUploadBytes.get(upload.siteId, quota.since), quota.siteBytes],
+    ] as const;
+    for (const [scope, used, limitBytes] of checks) {
+      const usedBytes = used?.bytes ?? 0;
+      if (usedBytes + upload.size > limitBytes)
+        return { ok: false, scope, usedBytes, limitBytes, freesAt: used?.oldest ?? quota.since };
+    }
+    s.insertUpload.run(uploadRow(upload));
+    return { ok: true, visitorUsedBytes: checks[0][1]?.bytes ?? 0 };
+  });
+
+  const sweep = db.transaction((before: number, limit: number): UploadRecord[] => {
+    const found = s.orphanUploads.all(before, limit);
+    for (const row of found) s.deleteUpload.run(row.id);
+    return found.map(toUpload);
+  });
+
+  return { ...s, append, merge, reserve, sweep };
+}
+
+function uploadRow(upload: UploadRecord): UploadRow {
+  return {
+    id: upload.id,
+    site_id: upload.siteId,
+    visitor_id: upload.visitorId,
+    agent_id: upload.agentId,
+    name: upload.name,
+    mime: upload.mime,
+    size: upload.size,
+    path: upload.path,
+    created_at: upload.createdAt,
+  };
 }
 
 type Queries = ReturnType<typeof prepare>;
@@ -595,17 +649,7 @@ export function createSqliteStorage(options: { file: string }): Storage {
     },
 
     async saveUpload(upload) {
-      q().insertUpload.run({
-        id: upload.id,
-        site_id: upload.siteId,
-        visitor_id: upload.visitorId,
-        agent_id: upload.agentId,
-        name: upload.name,
-        mime: upload.mime,
-        size: upload.size,
-        path: upload.path,
-        created_at: upload.createdAt,
-      });
+      q().insertUpload.run(uploadRow(upload));
     },
 
     async getUpload(id) {
@@ -613,9 +657,35 @@ export function createSqliteStorage(options: { file: string }): Storage {
       return row ? toUpload(row) : null;
     },
 
+    async reserveUpload(upload, quota) {
+      // IMMEDIATE: the write lock is taken before the sums are read, so no other reservation interleaves.
+      return q().reserve.immediate(upload, quota);
+    },
+
+    async finishUpload(id, size) {
+      q().finishUpload.run(size, id);
+    },
+
+    async deleteUpload(id) {
+      q().deleteUpload.run(id);
+    },
+
+    async deleteOrphanUploads(before, limit) {
+      const n = clampLimit(limit);
+      return n === 0 ? [] : q().sweep.immediate(before, n);
+    },
+
     async countEvent(siteId, day, name, count) {
       shiftDay(day, 0);
       q().countEvent.run({ siteId, day, name, count });
+    },
+
+    async countEvents(siteId, counts) {
+      for (const c of counts) shiftDay(c.day, 0);
+      const s = q();
+      db.transaction(() => {
+        for (const c of counts) s.countEvent.run({ siteId, day: c.day, name: c.name, count: c.count });
+      })();
     },
 
     async dailyCounts(siteId, today, days) {

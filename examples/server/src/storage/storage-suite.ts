@@ -640,6 +640,83 @@ export function storageSuite(name: string, create: () => Promise<Storage>): void
         assert.deepEqual(await storage.getUpload(fromAgent.id), fromAgent);
         assert.equal(await storage.getUpload(newId('up')), null);
       });
+
+      const upload = (v: VisitorRecord, size: number, createdAt = T0): UploadRecord => ({
+        id: newId('u'),
+        siteId: v.siteId,
+        visitorId: v.id,
+        agentId: null,
+        name: 'a.txt',
+        mime: 'text/plain',
+        size,
+        path: 'a',
+        createdAt,
+      });
+
+      it('reserveUpload inserts within the visitor and site quotas and refuses past either, writing nothing', async () => {
+        const a = await visitor();
+        const b = await visitor({ siteId: a.siteId });
+        const quota = { since: T0 - 1000, visitorBytes: 1000, siteBytes: 1500 };
+        assert.deepEqual(await storage.reserveUpload(upload(a, 600), quota), { ok: true, visitorUsedBytes: 0 });
+        const over = upload(a, 500, T0 + 5);
+        assert.deepEqual(await storage.reserveUpload(over, quota), {
+          ok: false,
+          scope: 'visitor',
+          usedBytes: 600,
+          limitBytes: 1000,
+          freesAt: T0,
+        });
+        assert.equal(await storage.getUpload(over.id), null);
+        assert.deepEqual(await storage.reserveUpload(upload(a, 400), quota), { ok: true, visitorUsedBytes: 600 });
+        // b has its own 1,000 bytes, but the site only 500 left.
+        const siteOver = await storage.reserveUpload(upload(b, 501), quota);
+        assert.equal(siteOver.ok || siteOver.scope, 'site');
+        assert.equal((await storage.reserveUpload(upload(b, 500), quota)).ok, true);
+        // Uploads before the window no longer count.
+        const later = { ...quota, since: T0 + 1 };
+        assert.equal((await storage.reserveUpload(upload(a, 1000, T0 + 2), later)).ok, true);
+      });
+
+      it('reserveUpload holds a quota against concurrent reservations', async () => {
+        const v = await visitor();
+        const quota = { since: 0, visitorBytes: 1000, siteBytes: 10_000 };
+        const results = await Promise.all(
+          Array.from({ length: 20 }, () => storage.reserveUpload(upload(v, 100), quota)),
+        );
+        assert.equal(results.filter((r) => r.ok).length, 10);
+      });
+
+      it('finishUpload sets the real size; deleteUpload removes the row', async () => {
+        const v = await visitor();
+        const u = upload(v, 1000);
+        await storage.reserveUpload(u, { since: 0, visitorBytes: 1000, siteBytes: 1000 });
+        await storage.finishUpload(u.id, 10);
+        assert.equal((await storage.getUpload(u.id))?.size, 10);
+        await storage.deleteUpload(u.id);
+        assert.equal(await storage.getUpload(u.id), null);
+      });
+
+      it('deleteOrphanUploads deletes old uploads no message refers to, and returns them', async () => {
+        const v = await visitor();
+        const c = await conversation(v);
+        const orphan = upload(v, 1, T0 - 10_000);
+        const sent = upload(v, 1, T0 - 10_000);
+        const recent = upload(v, 1, T0);
+        for (const u of [orphan, sent, recent]) await storage.saveUpload(u);
+        await storage.appendMessage(
+          message(c.id, { body: { kind: 'attachment', upload: sent.id, name: 'a.txt', mime: 'text/plain', size: 1 } }),
+        );
+        const gone = await storage.deleteOrphanUploads(T0 - 1, 10_000);
+        assert.ok(gone.some((u) => u.id === orphan.id));
+        assert.deepEqual(
+          gone.find((u) => u.id === orphan.id),
+          orphan,
+        );
+        assert.ok(!gone.some((u) => u.id === sent.id || u.id === recent.id));
+        assert.equal(await storage.getUpload(orphan.id), null);
+        assert.deepEqual(await storage.getUpload(sent.id), sent);
+        assert.deepEqual(await storage.getUpload(recent.id), recent);
+      });
     });
 
     describe('analytics', () => {
@@ -676,6 +753,27 @@ export function storageSuite(name: string, create: () => Promise<Storage>): void
           { day: '2025-03-01', name: 'open', count: 1000 },
         ]);
         assert.deepEqual(await storage.dailyCounts(newSiteId(), '2025-03-01', 30), []);
+      });
+
+      it('countEvents adds a whole batch, or nothing of it when one entry is bad', async () => {
+        const site = newSiteId();
+        await storage.countEvents(site, [
+          { day: '2025-03-01', name: 'open', count: 2 },
+          { day: '2025-03-01', name: 'load', count: 3 },
+        ]);
+        await assert.rejects(
+          storage.countEvents(site, [
+            { day: '2025-03-01', name: 'open', count: 1 },
+            { day: '+275760-09-13', name: 'open', count: 1 },
+          ]),
+        );
+        assert.deepEqual(
+          sortedBy(await storage.dailyCounts(site, '2025-03-01', 1), (c) => c.name),
+          [
+            { day: '2025-03-01', name: 'load', count: 3 },
+            { day: '2025-03-01', name: 'open', count: 2 },
+          ],
+        );
       });
     });
 

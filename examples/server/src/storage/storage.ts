@@ -8,7 +8,9 @@
  * - `appendMessage` is atomic: the seq is the conversation's last seq + 1 in the same transaction as the
  *   insert, so seqs are gapless and strictly increasing even with concurrent writers; (conversation,
  *   clientId) is unique for the message's whole life, so a repeat returns the original row.
- * - Nothing is ever deleted: closing a conversation or merging a visitor keeps every message.
+ * - Nothing is ever deleted: closing a conversation or merging a visitor keeps every message. The one
+ *   exception is an upload no message refers to, once it is older than the server's orphan TTL
+ *   (`deleteOrphanUploads`): bytes nobody can see are not kept.
  */
 import type { Attributes, Body, Cart, Consent, Page, Role } from '@parlor/core/protocol';
 
@@ -101,6 +103,26 @@ export interface UploadRecord {
   createdAt: number;
 }
 
+/**
+ * The upload quotas `reserveUpload` checks: bytes of uploads created at or after `since` (still stored),
+ * per visitor and per site.
+ */
+export interface UploadQuota {
+  since: number;
+  visitorBytes: number;
+  siteBytes: number;
+}
+
+/** The outcome of `reserveUpload`. */
+export type UploadReservation =
+  /** Inserted; `visitorUsedBytes` is what the visitor had used in the window before this upload. */
+  | { ok: true; visitorUsedBytes: number }
+  /**
+   * Over the `scope`'s quota: nothing was written. `freesAt` is when the oldest upload counted against it
+   * leaves the window (the earliest time a retry can succeed).
+   */
+  | { ok: false; scope: 'visitor' | 'site'; usedBytes: number; limitBytes: number; freesAt: number };
+
 /** Widget analytics: counted per site, day (UTC, `YYYY-MM-DD`) and event name. */
 export interface DailyCount {
   day: string;
@@ -168,10 +190,28 @@ export interface Storage {
   // uploads
   saveUpload(upload: UploadRecord): Promise<void>;
   getUpload(id: string): Promise<UploadRecord | null>;
+  /**
+   * Inserts `upload` (its `size` the most it may grow to) only if the visitor's and the site's uploads since
+   * `quota.since`, this one included, stay within their quotas; atomic against concurrent reservations,
+   * so parallel uploads cannot together pass a quota. The caller then writes the file and calls
+   * `finishUpload` with the real size, or `deleteUpload`.
+   */
+  reserveUpload(upload: UploadRecord, quota: UploadQuota): Promise<UploadReservation>;
+  /** Sets the size of a reserved upload to what was really received. */
+  finishUpload(id: string, size: number): Promise<void>;
+  /** Removes an upload's row (the caller removes its file). */
+  deleteUpload(id: string): Promise<void>;
+  /**
+   * Deletes the rows of at most `limit` uploads created before `before` that no message refers to, oldest
+   * first, and returns them so the caller can remove their files.
+   */
+  deleteOrphanUploads(before: number, limit: number): Promise<UploadRecord[]>;
 
   // analytics
   /** Adds `count` to (site, day, name). */
   countEvent(siteId: string, day: string, name: string, count: number): Promise<void>;
+  /** Adds every count of a batch in one transaction: all of them or, on any error, none. */
+  countEvents(siteId: string, counts: readonly DailyCount[]): Promise<void>;
   /** Counts for the last `days` days up to and including `today`, oldest first. */
   dailyCounts(siteId: string, today: string, days: number): Promise<DailyCount[]>;
 }
