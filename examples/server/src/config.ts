@@ -16,6 +16,10 @@ const originPattern = z
 
 const jwkSchema = z.looseObject({ kty: z.string() });
 
+const secretList = z
+  .array(z.object({ kid: z.string().min(1).max(64), secret: z.string().min(32, 'at least 32 characters') }))
+  .min(1);
+
 /** A site's Shopify storefront: the app proxy that vouches for logged-in customers (see docs/shopify.md). */
 export const shopifyConfigSchema = z.object({
   /** The shop's permanent domain, the `shop` parameter Shopify adds to app-proxy requests. */
@@ -35,10 +39,19 @@ export const shopifyConfigSchema = z.object({
 export const siteConfigSchema = z.object({
   id: siteIdSchema,
   name: z.string().min(1).max(100),
-  /** The first secret signs; every one verifies (rotate by adding a new one first). */
-  secrets: z
-    .array(z.object({ kid: z.string().min(1).max(64), secret: z.string().min(32, 'at least 32 characters') }))
-    .min(1),
+  /**
+   * The site's secrets. The first signs; every one verifies (rotate by adding a new one first). Each is a
+   * master secret: the key of every purpose (user hashes, HS256 JWTs, the server's own tokens) is derived
+   * from it with HKDF-SHA256 and a label of its own, so no key serves two purposes (docs/auth.md).
+   */
+  secrets: secretList,
+  /**
+   * Secrets for user hashes alone, used as HMAC keys as they are (instead of the key derived from
+   * `secrets`): lets a site keep the user hashes its backend already computes (docs/migration.md).
+   */
+  userHashSecrets: secretList.optional(),
+  /** Secrets for HS256 JWTs alone, used as they are (instead of the key derived from `secrets`). */
+  jwtSecrets: secretList.optional(),
   allowedOrigins: z.array(originPattern).min(1),
   auth: z
     .object({
@@ -75,7 +88,10 @@ export const siteConfigSchema = z.object({
 /** A site's configuration after validation. */
 export type SiteConfig = z.output<typeof siteConfigSchema>;
 
-/** The secret that signs a site's tokens: the first one (the schema requires at least one). */
+/**
+ * The secret the server's own tokens are minted from: the first one (the schema requires at least one).
+ * `mintToken` derives the server-token key from it; it is never used as a key as it is.
+ */
 export function signingSecret(site: Pick<SiteConfig, 'id' | 'secrets'>): string {
   const first = site.secrets[0];
   if (!first) throw new ConfigError(`site "${site.id}" has no secret`);
@@ -100,6 +116,17 @@ export const sitesFileSchema = z
     const ids = new Set<string>();
     const shops = new Set<string>();
     file.sites.forEach((site, i) => {
+      // One key, one purpose: a secret used as it is for user hashes must never also verify JWTs, or a
+      // user hash the site computes for a chosen "user id" would be a JWT signature.
+      const hashSecrets = new Set(site.userHashSecrets?.map((s) => s.secret));
+      site.jwtSecrets?.forEach((s, j) => {
+        if (hashSecrets.has(s.secret))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['sites', i, 'jwtSecrets', j, 'secret'],
+            message: 'the same secret is in userHashSecrets: each purpose needs its own secret',
+          });
+      });
       if (ids.has(site.id))
         ctx.addIssue({ code: 'custom', path: ['sites', i, 'id'], message: `duplicate site id "${site.id}"` });
       ids.add(site.id);

@@ -69,6 +69,8 @@ function authSite(site: SiteConfig) {
   return {
     id: site.id,
     secrets: site.secrets,
+    ...(site.userHashSecrets ? { userHashSecrets: site.userHashSecrets } : {}),
+    ...(site.jwtSecrets ? { jwtSecrets: site.jwtSecrets } : {}),
     allow: site.auth.allow,
     ...(site.auth.jwks ? { jwks: site.auth.jwks } : {}),
   };

@@ -28,6 +28,7 @@ import {
   OTHER_SECRET,
   SECRET,
   agent,
+  jwtKey,
   say,
   startTestServer,
   uuidv7,
@@ -1118,7 +1119,7 @@ describe(`protocol fuzzing (seed ${SEED})`, () => {
         .setAudience(aud)
         .setIssuedAt(at)
         .setExpirationTime(at + 600)
-        .sign(new TextEncoder().encode(secret));
+        .sign(jwtKey(secret));
     run = {
       server,
       victim: { conversation, visitorId: v.welcome.visitor.id, upload: victimUpload, rows },

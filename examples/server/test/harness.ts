@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_LIMITS, type Limits } from '@parlor/core/protocol';
 import WebSocket from 'ws';
+import { deriveKey } from '../src/auth/keys.js';
 import { parseSitesFile, type ServerConfig } from '../src/config.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import { createSqliteStorage } from '../src/storage/sqlite-storage.js';
@@ -16,6 +17,12 @@ export const SECRET = 'test-secret-0123456789-abcdefghijklmnop';
 export const OTHER_SECRET = 'other-secret-0123456789-abcdefghijklmno';
 export const AGENT_TOKEN = 'agent-token-0123456789-abcdefghijklmnopq';
 export const OTHER_AGENT_TOKEN = 'agent-token-other-0123456789-abcdefghijk';
+
+/**
+ * The HS256 key a site's backend signs its JWTs with: derived from the site secret (HKDF-SHA256, label
+ * "parlor jwt-hs256 v1"), never the secret itself (docs/auth.md).
+ */
+export const jwtKey = (secret: string): Uint8Array => deriveKey(secret, 'jwt-hs256');
 
 let lastMs = 0;
 let sequence = 0;

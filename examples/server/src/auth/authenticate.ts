@@ -11,6 +11,8 @@ export type AuthMode = Auth['mode'];
 export interface AuthSite extends JwtSite {
   /** The modes this site accepts; any other is refused as `unauthorized`. */
   readonly allow: readonly AuthMode[];
+  /** Secrets configured for user hashes alone, used as they are; when set they replace the derived keys. */
+  readonly userHashSecrets?: readonly SiteSecret[] | undefined;
 }
 
 /** A visitor without an account. */
@@ -76,7 +78,8 @@ function visitorFromToken(
  *
  * - `anonymous`: the visitor from a valid resume token, else `visitorId: null` (mint a new one). A forged,
  *   expired or foreign token is not an error here: it only sets `tokenRejected`.
- * - `identified`: `userHash` must be the HMAC-SHA256 of `userId` with one of the site secrets.
+ * - `identified`: `userHash` must be the HMAC-SHA256 of `userId` with the user-hash key of one of the site
+ *   secrets (see `computeUserHash`), or with one of its `userHashSecrets`.
  * - `jwt`: see {@link verifySiteJwt}; an expired JWT is `token_expired`, so the client fetches a fresh one.
  * - A mode missing from `site.allow` is `unauthorized`, and the message says which modes the site requires.
  *
@@ -101,7 +104,7 @@ export async function authenticate(site: AuthSite, auth: Auth, now: number): Pro
       return { ok: true, identity: { mode: 'anonymous', visitorId, tokenRejected: rejected } };
     }
     case 'identified': {
-      if (!verifyUserHash(site.secrets, auth.userId, auth.userHash)) {
+      if (!verifyUserHash(site.secrets, auth.userId, auth.userHash, site.userHashSecrets)) {
         return fail('unauthorized', 'The user hash does not match this user id for this site.');
       }
       const { visitorId } = visitorFromToken(site.secrets, site.id, auth.token, now);

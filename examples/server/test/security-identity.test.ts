@@ -1,0 +1,245 @@
+/**
+ * Identities that cannot be forged, against the real server: no key serves two purposes (a user hash the
+ * site computes for any string is that user's hash and nothing else), the storefront fixture mints nothing
+ * outside tests, and the identity rules of docs/protocol.md §5 (logout, carry-over, consent, expiry).
+ */
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { SignJWT } from 'jose';
+import { computeUserHash, verifySiteJwt, verifyToken, verifyUserHash } from '../src/auth/index.js';
+import { ConfigError, parseSitesFile } from '../src/config.js';
+import {
+  Client,
+  ORIGIN,
+  SECRET,
+  agent,
+  jwtKey,
+  say,
+  startTestServer,
+  testSites,
+  visitor,
+  type TestServer,
+} from './harness.js';
+
+type ErrorFrame = { type: 'error'; code: string };
+type Welcome = { type: 'welcome'; visitor: { id: string; mode: string; userId?: string; token?: string } };
+
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+const nowS = () => Math.floor(Date.now() / 1000);
+
+/** What a site's backend does for its signed-in user, as docs/auth.md says: the user hash of `userId`. */
+const siteUserHash = (userId: string) => computeUserHash(SECRET, userId);
+
+/** Says hello with `auth` on site `shop`; resolves with the welcome, or the error code and close code. */
+async function hello(server: TestServer, auth: unknown): Promise<Welcome | { code: string; close: number }> {
+  const client = new Client(`${server.wsUrl}/v1/connect`, ORIGIN);
+  await client.opened;
+  client.send({ type: 'hello', v: 1, site: 'shop', auth });
+  const frame = await client.next<Welcome | ErrorFrame>(['welcome', 'error']);
+  if (frame.type === 'welcome') {
+    client.close();
+    return frame;
+  }
+  const { code } = await client.closed;
+  return { code: frame.code, close: code };
+}
+
+/** A token in the server's reference format, signed with `key` as it is (the pre-derivation scheme). */
+function rawToken(key: string, payload: Record<string, unknown>): string {
+  const input = `v1.${b64(payload)}`;
+  return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`;
+}
+
+describe('security: one key, one purpose', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(() => server.stop());
+
+  it('a user hash for a "user id" shaped like a JWT is not a JWT: the victim’s conversation stays closed', async () => {
+    // The victim, signed in with a genuine JWT, has a conversation.
+    const genuine = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256', kid: 'k1' })
+      .setSubject('user-1')
+      .setAudience('shop')
+      .setIssuedAt()
+      .setExpirationTime('10m')
+      .sign(jwtKey(SECRET));
+    const victim = await visitor(server, { auth: { mode: 'jwt', jwt: genuine } });
+    await say(victim.client, 'my home address is 1 Main St');
+    victim.client.close();
+
+    // The attacker signs up on the site with a chosen "user id"; the site hands back its user hash.
+    const signingInput = `${b64({ alg: 'HS256', kid: 'k1' })}.${b64({ sub: 'user-1', aud: 'shop', iat: nowS(), exp: nowS() + 600 })}`;
+    const userHash = siteUserHash(signingInput);
+    const forged = `${signingInput}.${Buffer.from(userHash, 'hex').toString('base64url')}`;
+    const result = await hello(server, { mode: 'jwt', jwt: forged });
+    assert.deepEqual(result, { code: 'unauthorized', close: 4001 });
+    assert.equal(
+      (await verifySiteJwt({ id: 'shop', secrets: [{ kid: 'k1', secret: SECRET }] }, forged, Date.now())).ok,
+      false,
+    );
+  });
+
+  it('a user hash for a "user id" shaped like a visitor token is not a token: nothing of the visitor is reached', async () => {
+    const victim = await visitor(server);
+    await say(victim.client, 'order 4411, card ending 0042');
+    victim.client.close();
+    const signingInput = `v1.${b64({ kind: 'visitor', site: 'shop', sub: victim.welcome.visitor.id, iat: nowS() })}`;
+    const forged = `${signingInput}.${Buffer.from(siteUserHash(signingInput), 'hex').toString('base64url')}`;
+    const result = await hello(server, { mode: 'anonymous', token: forged });
+    assert.ok('visitor' in result, 'anonymous hello never fails');
+    assert.notEqual(result.visitor.id, victim.welcome.visitor.id, 'the forged token must yield a fresh visitor');
+    const session = `v1.${b64({ kind: 'session', site: 'shop', sub: victim.welcome.visitor.id, iat: nowS(), exp: nowS() + 600 })}`;
+    const forgedSession = `${session}.${Buffer.from(siteUserHash(session), 'hex').toString('base64url')}`;
+    const upload = await fetch(`${server.url}/v1/uploads`, {
+      method: 'POST',
+      headers: { origin: ORIGIN, authorization: `Bearer ${forgedSession}`, 'content-type': 'image/png' },
+      body: Buffer.from([0x89, 0x50, 0x4e, 0x47]),
+    });
+    assert.equal(upload.status, 401);
+  });
+
+  it('neither a server token nor a site JWT is a user hash for its signed part', async () => {
+    const { welcome, client } = await visitor(server);
+    client.close();
+    for (const token of [welcome.visitor.token ?? '', welcome.session.token]) {
+      const at = token.lastIndexOf('.');
+      const userId = token.slice(0, at);
+      const userHash = Buffer.from(token.slice(at + 1), 'base64url').toString('hex');
+      assert.deepEqual(await hello(server, { mode: 'identified', userId, userHash }), {
+        code: 'unauthorized',
+        close: 4001,
+      });
+    }
+    const jwt = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('user-9')
+      .setAudience('shop')
+      .setIssuedAt()
+      .setExpirationTime('10m')
+      .sign(jwtKey(SECRET));
+    const at = jwt.lastIndexOf('.');
+    const userHash = Buffer.from(jwt.slice(at + 1), 'base64url').toString('hex');
+    assert.deepEqual(await hello(server, { mode: 'identified', userId: jwt.slice(0, at), userHash }), {
+      code: 'unauthorized',
+      close: 4001,
+    });
+  });
+
+  it('a user hash for any string verifies as that user’s hash and as nothing else', async () => {
+    const site = { id: 'shop', secrets: [{ kid: 'k1', secret: SECRET }] };
+    const jwtShaped = `${b64({ alg: 'HS256' })}.${b64({ sub: 'user-1', aud: 'shop', iat: nowS(), exp: nowS() + 600 })}`;
+    const tokenShaped = (kind: string) => `v1.${b64({ kind, site: 'shop', sub: 'v_someone', iat: nowS() })}`;
+    const ids = [jwtShaped, tokenShaped('visitor'), tokenShaped('session'), 'user-1', 'a.b', '\u00e9\u{1f600}'];
+    for (const userId of ids) {
+      const hash = siteUserHash(userId);
+      assert.equal(verifyUserHash(site.secrets, userId, hash), true, userId);
+      const asSignature = `${userId}.${Buffer.from(hash, 'hex').toString('base64url')}`;
+      assert.equal((await verifySiteJwt(site, asSignature, Date.now())).ok, false, userId);
+      for (const kind of ['visitor', 'session'] as const)
+        assert.equal(verifyToken(site.secrets, asSignature, { kind, siteId: 'shop', now: Date.now() }).ok, false);
+    }
+  });
+
+  it('refuses what was signed with the raw site secret: visitor and session tokens, HS256 JWTs, user hashes', async () => {
+    const victim = await visitor(server);
+    await say(victim.client, 'hello');
+    victim.client.close();
+    const id = victim.welcome.visitor.id;
+    const old = rawToken(SECRET, { kind: 'visitor', site: 'shop', sub: id, iat: nowS(), exp: nowS() + 3600 });
+    const resumed = await hello(server, { mode: 'anonymous', token: old });
+    assert.ok('visitor' in resumed);
+    assert.notEqual(resumed.visitor.id, id, 'an old-style visitor token yields a fresh visitor');
+    const oldSession = rawToken(SECRET, { kind: 'session', site: 'shop', sub: id, iat: nowS(), exp: nowS() + 600 });
+    const upload = await fetch(`${server.url}/v1/uploads`, {
+      method: 'POST',
+      headers: { origin: ORIGIN, authorization: `Bearer ${oldSession}`, 'content-type': 'image/png' },
+      body: Buffer.from([0x89, 0x50, 0x4e, 0x47]),
+    });
+    assert.equal(upload.status, 401);
+    const rawJwt = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256', kid: 'k1' })
+      .setSubject('user-1')
+      .setAudience('shop')
+      .setIssuedAt()
+      .setExpirationTime('10m')
+      .sign(new TextEncoder().encode(SECRET));
+    assert.deepEqual(await hello(server, { mode: 'jwt', jwt: rawJwt }), { code: 'unauthorized', close: 4001 });
+    const rawHash = createHmac('sha256', SECRET).update('user-1').digest('hex');
+    assert.deepEqual(await hello(server, { mode: 'identified', userId: 'user-1', userHash: rawHash }), {
+      code: 'unauthorized',
+      close: 4001,
+    });
+  });
+});
+
+describe('security: dedicated secrets per purpose', () => {
+  const HASH_SECRET = 'legacy-user-hash-secret-0123456789-abcdef';
+  const JWT_SECRET = 'dedicated-jwt-secret-0123456789-abcdefghij';
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({
+      sites: [
+        {
+          id: 'shop',
+          name: 'Shop',
+          secrets: [{ kid: 'k1', secret: SECRET }],
+          userHashSecrets: [{ kid: 'h1', secret: HASH_SECRET }],
+          jwtSecrets: [{ kid: 'j1', secret: JWT_SECRET }],
+          allowedOrigins: [ORIGIN],
+        },
+        ...testSites().slice(1), // the test agents also serve `members`
+      ],
+    });
+  });
+  after(() => server.stop());
+
+  it('accepts user hashes and JWTs made with their own secrets as they are, and only for their purpose', async () => {
+    const userHash = createHmac('sha256', HASH_SECRET).update('user-7').digest('hex');
+    const ok = await hello(server, { mode: 'identified', userId: 'user-7', userHash });
+    assert.ok('visitor' in ok && ok.visitor.userId === 'user-7');
+    const derived = computeUserHash(SECRET, 'user-7');
+    assert.deepEqual(await hello(server, { mode: 'identified', userId: 'user-7', userHash: derived }), {
+      code: 'unauthorized',
+      close: 4001,
+    });
+    const sign = (key: Uint8Array, kid: string) =>
+      new SignJWT({})
+        .setProtectedHeader({ alg: 'HS256', kid })
+        .setSubject('user-8')
+        .setAudience('shop')
+        .setIssuedAt()
+        .setExpirationTime('10m')
+        .sign(key);
+    const jwtOk = await hello(server, { mode: 'jwt', jwt: await sign(new TextEncoder().encode(JWT_SECRET), 'j1') });
+    assert.ok('visitor' in jwtOk && jwtOk.visitor.userId === 'user-8');
+    // The user-hash secret signs no JWT, even when the attacker names its kid.
+    const crossed = await sign(new TextEncoder().encode(HASH_SECRET), 'h1');
+    assert.deepEqual(await hello(server, { mode: 'jwt', jwt: crossed }), { code: 'unauthorized', close: 4001 });
+  });
+
+  it('refuses a sites file that gives user hashes and JWTs the same secret', () => {
+    const site = (extra: Record<string, unknown>) => ({
+      sites: [
+        { id: 'shop', name: 'Shop', secrets: [{ kid: 'k1', secret: SECRET }], allowedOrigins: [ORIGIN], ...extra },
+      ],
+    });
+    assert.throws(
+      () =>
+        parseSitesFile(
+          site({
+            userHashSecrets: [{ kid: 'a', secret: HASH_SECRET }],
+            jwtSecrets: [{ kid: 'b', secret: HASH_SECRET }],
+          }),
+        ),
+      (error: unknown) =>
+        error instanceof ConfigError && /jwtSecrets.*each purpose needs its own secret/s.test(error.message),
+    );
+    assert.doesNotThrow(() => parseSitesFile(site({ userHashSecrets: [{ kid: 'a', secret: SECRET }] })));
+  });
+});
+
+void agent;
