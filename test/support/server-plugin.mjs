@@ -234,9 +234,7 @@ export function parlorServerPlugin() {
           return get().server.hub.metrics.connections;
         case 'parlor-server-user-hash':
           // As a site's backend computes it: HMAC-SHA256 keyed with the user-hash key derived from the secret.
-          return createHmac('sha256', derivedKey('parlor user-hash v1'))
-            .update(String(p.userId))
-            .digest('hex');
+          return createHmac('sha256', derivedKey('parlor user-hash v1')).update(String(p.userId)).digest('hex');
         case 'parlor-server-jwt': {
           const { SignJWT } = await import('jose');
           const now = Math.floor(Date.now() / 1000);
