@@ -103,6 +103,8 @@ export function parlorServerPlugin() {
       dataDir,
       port,
       limits: options.limits,
+      // The storefront fixture is a test fixture: on only for the Shopify store of `parlor-server-start-shopify`.
+      testFixtures: Boolean(options.shopify),
     });
     return { server, storage, dataDir, port: server.port, options };
   }

@@ -29,8 +29,9 @@ export const shopifyConfigSchema = z.object({
   /** Lifetime of the customer JWTs the proxy issues, in seconds (60 to 900). */
   tokenTtlSeconds: z.number().int().min(60).max(900).default(600),
   /**
-   * Serve the storefront fixture (a product page with Shopify's globals, Ajax Cart and an app proxy that
-   * signs as Shopify does) at `/fixture/shopify/<site id>/`. For demos and tests only: it sells nothing.
+   * Serve the storefront **test fixture** (a product page with Shopify's globals, Ajax Cart and an app proxy
+   * that signs as Shopify does) at `/fixture/shopify/<site id>/`. Takes effect only when the server runs with
+   * `PARLOR_TEST_FIXTURES=1` (never with `PUBLIC_URL`): its login signs in as any customer id.
    */
   storefront: z.boolean().default(false),
 });
@@ -165,6 +166,12 @@ export interface ServerConfig {
   databaseUrl?: string;
   /** `REDIS_URL`: fan-out through Redis, so several processes serve one conversation. */
   redisUrl?: string;
+  /**
+   * `PARLOR_TEST_FIXTURES=1`: serve the test fixtures (the Shopify storefront fixture, for sites with
+   * `shopify.storefront`). Off by default and refused together with `PUBLIC_URL`: the fixture's login mints a
+   * real JWT for any customer id, so it must never run where anyone else can reach it.
+   */
+  testFixtures?: boolean;
 }
 
 /** A configuration problem, naming the field. Start-up prints it and stops. */
@@ -189,7 +196,19 @@ const envSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')
     .optional(),
+  PARLOR_TEST_FIXTURES: z.enum(['0', '1', 'true', 'false']).default('0'),
 });
+
+/**
+ * Refuses a configuration that serves the test fixtures on a public server: they mint real credentials for
+ * whoever asks. Called by {@link loadConfig} and again by the server at start.
+ */
+export function checkTestFixtures(config: Pick<ServerConfig, 'testFixtures' | 'publicUrl'>): void {
+  if (config.testFixtures && config.publicUrl)
+    throw new ConfigError(
+      'PARLOR_TEST_FIXTURES: the test fixtures mint real tokens for anyone and are refused with PUBLIC_URL set',
+    );
+}
 
 function describe(error: z.ZodError, source: string): string {
   return error.issues
@@ -221,8 +240,9 @@ function demoSites(dataDir: string, port: number): z.input<typeof sitesFileSchem
         awayMessage: 'We are away right now. Leave a message and we will answer when we are back.',
         replyMinutes: 10,
         analytics: true,
-        // The Shopify storefront fixture at /fixture/shopify/demo/, signing its app proxy with a secret
-        // derived from the site's (so existing demo data directories keep working).
+        // The Shopify storefront fixture at /fixture/shopify/demo/ (a test fixture: served only with
+        // PARLOR_TEST_FIXTURES=1), signing its app proxy with a secret derived from the site's (so existing
+        // demo data directories keep working).
         shopify: {
           shop: 'parlor-demo.myshopify.com',
           proxySecret: createHash('sha256').update(`shopify-proxy:${secrets.secret}`).digest('hex'),
@@ -257,7 +277,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   } else raw = demoSites(dataDir, port);
   const file = sitesFileSchema.safeParse(raw);
   if (!file.success) throw new ConfigError(describe(file.error, source));
-  return {
+  const config: ServerConfig = {
     port,
     host: e.HOST,
     dataDir,
@@ -271,8 +291,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     logLevel: e.LOG_LEVEL,
     ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}),
     ...(e.REDIS_URL ? { redisUrl: e.REDIS_URL } : {}),
+    ...(e.PARLOR_TEST_FIXTURES === '1' || e.PARLOR_TEST_FIXTURES === 'true' ? { testFixtures: true } : {}),
     ...overrides,
   };
+  checkTestFixtures(config);
+  return config;
 }
 
 /** Validates a sites file object (for tests and tools). Throws {@link ConfigError}. */

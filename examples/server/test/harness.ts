@@ -56,6 +56,10 @@ export interface TestServerOptions {
   limits?: Partial<Limits>;
   sites?: unknown[];
   dataDir?: string;
+  /** Serve the test fixtures (the Shopify storefront fixture); off by default, as on a real server. */
+  testFixtures?: boolean;
+  /** `PUBLIC_URL`, for tests of what a public server refuses. */
+  publicUrl?: string;
   maxConnectionsPerIp?: number;
   helloTimeoutMs?: number;
 }
@@ -94,7 +98,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     port: 0,
     host: '127.0.0.1',
     dataDir,
-    publicUrl: null,
+    publicUrl: options.publicUrl ?? null,
     sites: file.sites,
     agents: file.agents,
     limits: { ...DEFAULT_LIMITS, attachmentTypes: [...DEFAULT_LIMITS.attachmentTypes], ...options.limits },
@@ -102,6 +106,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     helloTimeoutMs: options.helloTimeoutMs ?? 10_000,
     trustProxy: false,
     logLevel: 'silent',
+    ...(options.testFixtures ? { testFixtures: true } : {}),
   };
   const storage = createSqliteStorage({ file: join(dataDir, 'parlor.db') });
   await storage.migrate();

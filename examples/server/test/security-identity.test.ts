@@ -5,10 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
 import { computeUserHash, verifySiteJwt, verifyToken, verifyUserHash } from '../src/auth/index.js';
-import { ConfigError, parseSitesFile } from '../src/config.js';
+import { ConfigError, loadConfig, parseSitesFile } from '../src/config.js';
+import { startServer } from '../src/server.js';
+import { createSqliteStorage } from '../src/storage/sqlite-storage.js';
 import {
   Client,
   ORIGIN,
@@ -242,4 +247,70 @@ describe('security: dedicated secrets per purpose', () => {
   });
 });
 
-void agent;
+describe('security: the storefront test fixture', () => {
+  /** The fixture's login for customer 7 and the app proxy's token after it, as another site could GET them. */
+  async function login(base: string) {
+    const res = await fetch(`${base}/fixture/shopify/demo/account/login?customer=7`, { redirect: 'manual' });
+    const cookie = (res.headers.getSetCookie?.() ?? []).map((c) => c.split(';')[0]).join('; ');
+    const token = await fetch(`${base}/fixture/shopify/demo/apps/parlor/token`, { headers: { cookie } });
+    return { login: res.status, token: token.status, body: await token.text() };
+  }
+
+  it('is off with no sites file (the demo default): its login mints nothing', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'parlor-fixture-'));
+    const config = { ...loadConfig({ DATA_DIR: dataDir }), port: 0, host: '127.0.0.1', logLevel: 'silent' as const };
+    const storage = createSqliteStorage({ file: join(dataDir, 'parlor.db') });
+    await storage.migrate();
+    const server = await startServer({ config, storage });
+    try {
+      const seen = await login(`http://127.0.0.1:${server.port}`);
+      assert.deepEqual([seen.login, seen.token], [404, 404]);
+      assert.doesNotMatch(seen.body, /eyJ/, 'no JWT');
+    } finally {
+      await server.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('is on only when asked for (PARLOR_TEST_FIXTURES=1), labelled a test fixture', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'parlor-fixture-'));
+    const loaded = loadConfig({ DATA_DIR: dataDir, PARLOR_TEST_FIXTURES: '1' });
+    assert.equal(loaded.testFixtures, true);
+    const config = { ...loaded, port: 0, host: '127.0.0.1', logLevel: 'silent' as const };
+    const storage = createSqliteStorage({ file: join(dataDir, 'parlor.db') });
+    await storage.migrate();
+    const server = await startServer({ config, storage });
+    try {
+      const base = `http://127.0.0.1:${server.port}`;
+      const seen = await login(base);
+      assert.deepEqual([seen.login, seen.token], [303, 200]);
+      const page = await (await fetch(`${base}/fixture/shopify/demo/products/linen-shirt`)).text();
+      assert.match(page, /Test fixture: not a real store/);
+    } finally {
+      await server.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('is refused with PUBLIC_URL, from the environment and from a configuration object', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'parlor-fixture-'));
+    try {
+      assert.throws(
+        () => loadConfig({ DATA_DIR: dataDir, PARLOR_TEST_FIXTURES: '1', PUBLIC_URL: 'https://chat.example.com' }),
+        (error: unknown) => error instanceof ConfigError && /PARLOR_TEST_FIXTURES.*PUBLIC_URL/.test(error.message),
+      );
+      const config = {
+        ...loadConfig({ DATA_DIR: dataDir, PUBLIC_URL: 'https://chat.example.com' }),
+        port: 0,
+        logLevel: 'silent' as const,
+        testFixtures: true,
+      };
+      const storage = createSqliteStorage({ file: join(dataDir, 'parlor.db') });
+      await storage.migrate();
+      await assert.rejects(startServer({ config, storage }), ConfigError);
+      await storage.close();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
