@@ -294,6 +294,7 @@ describe('site JWTs', () => {
     assert.deepEqual(await verifySiteJwt(hsSite, jwt, NOW), {
       ok: true,
       claims: { sub: 'user-42', name: 'Ada', email: 'ada@example.com' },
+      expiresAt: (NOW_S + 600) * 1000, // the exp, for the connection to close at
     });
   });
 
@@ -301,7 +302,7 @@ describe('site JWTs', () => {
     const long = await verifySiteJwt(hsSite, await sign(NEW_SECRET.secret, { name: 'x'.repeat(500) }), NOW);
     assert.equal(long.ok && long.claims.name?.length, 200);
     const odd = await verifySiteJwt(hsSite, await sign(NEW_SECRET.secret, { name: 7, email: ['a@b.c'] }), NOW);
-    assert.deepEqual(odd, { ok: true, claims: { sub: 'user-42' } });
+    assert.deepEqual(odd, { ok: true, claims: { sub: 'user-42' }, expiresAt: (NOW_S + 600) * 1000 });
   });
 
   it('picks the HS256 secret by kid, tries every secret without one, and refuses an unknown kid', async () => {
@@ -374,7 +375,7 @@ describe('site JWTs', () => {
   it('accepts RS256 via an inline JWKS', async () => {
     const site: JwtSite = { id: 'acme', secrets: SECRETS, jwks: { keys: [rsaJwk] } };
     const result = await verifySiteJwt(site, await sign(rsa.privateKey, {}, { kid: 'rsa-1' }), NOW);
-    assert.deepEqual(result, { ok: true, claims: { sub: 'user-42' } });
+    assert.deepEqual(result, { ok: true, claims: { sub: 'user-42' }, expiresAt: (NOW_S + 600) * 1000 });
     // Without a kid, the only RSA key matches.
     assert.equal((await verifySiteJwt(site, await sign(rsa.privateKey), NOW)).ok, true);
   });
@@ -408,6 +409,7 @@ describe('site JWTs', () => {
     assert.deepEqual(await verifySiteJwt(site, jwt, NOW), {
       ok: true,
       claims: { sub: 'user-42', email: 'ada@example.com' },
+      expiresAt: (NOW_S + 600) * 1000,
     });
     assert.equal((await verifySiteJwt(site, jwt, NOW)).ok, true);
     assert.equal(jwksHits, 1, 'the JWKS is cached per URL');
@@ -491,7 +493,7 @@ describe('authenticate', () => {
     const ok = await authenticate(site, { mode: 'jwt', jwt: await jwtFor({ name: 'Ada' }), token: visitorToken }, NOW);
     assert.deepEqual(ok, {
       ok: true,
-      identity: { mode: 'jwt', userId: 'user-42', name: 'Ada', carryVisitorId: 'v_1' },
+      identity: { mode: 'jwt', userId: 'user-42', name: 'Ada', carryVisitorId: 'v_1', expiresAt: (NOW_S + 600) * 1000 },
     });
     const expired = await authenticate(site, { mode: 'jwt', jwt: await jwtFor({ exp: NOW_S - 120 }) }, NOW);
     assert.equal(!expired.ok && expired.code, 'token_expired');

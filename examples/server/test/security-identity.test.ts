@@ -18,7 +18,7 @@ import {
   Client,
   ORIGIN,
   SECRET,
-  agent,
+  OTHER_SECRET,
   jwtKey,
   say,
   startTestServer,
@@ -312,5 +312,150 @@ describe('security: the storefront test fixture', () => {
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('security: identity rules (protocol §5)', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(() => server.stop());
+
+  /** Waits until every frame sent before has been handled: the server handles a socket's frames in order. */
+  async function handled(client: Client) {
+    client.send({ type: 'ping', t: 1 });
+    await client.next('pong');
+  }
+
+  it('logout on a site without anonymous visitors ends the connection and creates no visitor', async () => {
+    const userHash = computeUserHash(OTHER_SECRET, 'member-9');
+    const { client } = await visitor(server, {
+      site: 'members',
+      auth: { mode: 'identified', userId: 'member-9', userHash },
+    });
+    await say(client, 'members only');
+    client.send({ type: 'logout' });
+    const { code, reason } = await client.closed;
+    assert.deepEqual([code, reason], [1000, 'logout']);
+    assert.equal(client.seen('welcome').length, 0, 'no anonymous welcome');
+    assert.deepEqual(
+      client.seen('ack').map((f) => f.type),
+      [],
+      'nothing more was stored',
+    );
+  });
+
+  it('carry-over closes every other socket of the anonymous visitor, and its token is spent', async () => {
+    const first = await visitor(server);
+    const token = first.welcome.visitor.token ?? '';
+    const second = await visitor(server, { auth: { mode: 'anonymous', token } });
+    assert.equal(second.welcome.visitor.id, first.welcome.visitor.id, 'two tabs, one anonymous visitor');
+    await say(first.client, 'before signing in');
+    await handled(second.client);
+    first.client.send({
+      type: 'identify',
+      auth: { mode: 'identified', userId: 'carry-1', userHash: siteUserHash('carry-1') },
+    });
+    const welcome = await first.client.next<Welcome>('welcome');
+    assert.equal(welcome.visitor.userId, 'carry-1');
+    assert.deepEqual((await second.client.closed).code, 1000);
+    await say(first.client, 'only for the signed-in user');
+    const texts = second.client.seen('message').map((f) => JSON.stringify(f));
+    assert.ok(
+      !texts.some((t) => t.includes('only for the signed-in user')),
+      'the anonymous tab got nothing of the user',
+    );
+    const again = await hello(server, { mode: 'anonymous', token });
+    assert.ok('visitor' in again);
+    assert.notEqual(again.visitor.id, first.welcome.visitor.id, 'the spent token yields a fresh visitor');
+    first.client.close();
+  });
+
+  it('carry-over in a new hello closes the anonymous visitor’s open socket too', async () => {
+    const anonymous = await visitor(server);
+    const { ack } = await say(anonymous.client, 'hi');
+    const signedIn = await visitor(server, {
+      auth: {
+        mode: 'identified',
+        userId: 'carry-2',
+        userHash: siteUserHash('carry-2'),
+        token: anonymous.welcome.visitor.token,
+      },
+    });
+    assert.equal((await anonymous.client.closed).code, 1000);
+    assert.equal(signedIn.welcome.conversation?.id, ack.conversation, 'the conversation carried over');
+    signedIn.client.close();
+  });
+
+  it('consent.context false in hello drops the stored context at once', async () => {
+    const consented = await visitor(server, { consent: { context: true, analytics: false } });
+    consented.client.send({ type: 'context', page: { url: 'https://shop.test/private', title: 'Private' } });
+    await handled(consented.client);
+    const id = consented.welcome.visitor.id;
+    assert.equal((await server.hub.storage.getContext(id))?.page?.url, 'https://shop.test/private');
+    consented.client.close();
+    const withdrawn = await visitor(server, {
+      auth: { mode: 'anonymous', token: consented.welcome.visitor.token },
+      consent: { context: false, analytics: false },
+    });
+    assert.equal(withdrawn.welcome.visitor.id, id);
+    await handled(withdrawn.client);
+    const stored = await server.hub.storage.getContext(id);
+    assert.deepEqual([stored?.page ?? null, stored?.attributes ?? null, stored?.cart ?? null], [null, null, null]);
+    withdrawn.client.close();
+  });
+
+  it('closes a live socket with token_expired (4002) when its JWT expires, unless identify refreshed it', async () => {
+    // Accepted within the 30 s clock tolerance, expiring for good about 1.5 s later.
+    const sign = (sub: string, exp: number) =>
+      new SignJWT({})
+        .setProtectedHeader({ alg: 'HS256', kid: 'k1' })
+        .setSubject(sub)
+        .setAudience('shop')
+        .setIssuedAt(nowS() - 60)
+        .setExpirationTime(exp)
+        .sign(jwtKey(SECRET));
+    const soon = Date.now() / 1000 - 28.5;
+    const stale = await visitor(server, { auth: { mode: 'jwt', jwt: await sign('exp-1', soon) } });
+    const refreshed = await visitor(server, { auth: { mode: 'jwt', jwt: await sign('exp-2', soon) } });
+    const fresh = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256', kid: 'k1' })
+      .setSubject('exp-2')
+      .setAudience('shop')
+      .setIssuedAt()
+      .setExpirationTime('10m')
+      .sign(jwtKey(SECRET));
+    refreshed.client.send({ type: 'identify', auth: { mode: 'jwt', jwt: fresh } });
+    await refreshed.client.next('welcome');
+    const error = await stale.client.next<ErrorFrame>('error', 10_000);
+    assert.equal(error.code, 'token_expired');
+    assert.equal((await stale.client.closed).code, 4002);
+    await handled(refreshed.client); // still open, after the stale one's expiry
+    await say(refreshed.client, 'still here');
+    refreshed.client.close();
+  });
+
+  it('a user hash never overwrites the name and email a signed JWT gave', async () => {
+    const jwt = await new SignJWT({ name: 'Signed Name', email: 'signed@shop.test' })
+      .setProtectedHeader({ alg: 'HS256', kid: 'k1' })
+      .setSubject('named-1')
+      .setAudience('shop')
+      .setIssuedAt()
+      .setExpirationTime('10m')
+      .sign(jwtKey(SECRET));
+    (await visitor(server, { auth: { mode: 'jwt', jwt } })).client.close();
+    const claimed = await visitor(server, {
+      auth: {
+        mode: 'identified',
+        userId: 'named-1',
+        userHash: siteUserHash('named-1'),
+        name: 'Someone Else',
+        email: 'else@evil.test',
+      },
+    });
+    const stored = await server.hub.storage.findVisitorByUser('shop', 'named-1');
+    assert.deepEqual([stored?.mode, stored?.name, stored?.email], ['jwt', 'Signed Name', 'signed@shop.test']);
+    claimed.client.close();
   });
 });

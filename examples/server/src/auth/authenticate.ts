@@ -36,6 +36,11 @@ export interface UserIdentity {
   readonly email?: string;
   /** The anonymous visitor whose conversation carries over to this user, from a valid `token`, else `null`. */
   readonly carryVisitorId: string | null;
+  /**
+   * When the credential expires, in milliseconds since the epoch: a JWT's `exp` (a live connection is closed
+   * with `token_expired` then, unless it identified again). Absent for user hashes, which do not expire.
+   */
+  readonly expiresAt?: number;
 }
 
 /** Who a visitor is, once authenticated. */
@@ -122,7 +127,12 @@ export async function authenticate(site: AuthSite, auth: Auth, now: number): Pro
       if (!result.ok) return result;
       const { sub, name, email } = result.claims;
       const { visitorId } = visitorFromToken(site.secrets, site.id, auth.token, now);
-      const identity: Mutable<UserIdentity> = { mode: 'jwt', userId: sub, carryVisitorId: visitorId };
+      const identity: Mutable<UserIdentity> = {
+        mode: 'jwt',
+        userId: sub,
+        carryVisitorId: visitorId,
+        expiresAt: result.expiresAt,
+      };
       if (name !== undefined) identity.name = name;
       if (email !== undefined) identity.email = email;
       return { ok: true, identity };

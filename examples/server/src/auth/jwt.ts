@@ -61,8 +61,9 @@ export interface SiteJwtClaims {
   readonly email?: string;
 }
 
-/** The outcome of {@link verifySiteJwt}. */
-export type SiteJwtResult = { readonly ok: true; readonly claims: SiteJwtClaims } | CredentialFailure;
+/** The outcome of {@link verifySiteJwt}; `expiresAt` is the JWT's `exp`, in milliseconds since the epoch. */
+export type SiteJwtResult =
+  { readonly ok: true; readonly claims: SiteJwtClaims; readonly expiresAt: number } | CredentialFailure;
 
 type Algorithm = (typeof JWT_ALGORITHMS)[number];
 
@@ -182,7 +183,7 @@ async function verifyAsymmetric(site: JwtSite, jwt: string, options: JWTVerifyOp
   }
 }
 
-function checkClaims(payload: JWTPayload, nowSeconds: number): SiteJwtClaims {
+function checkClaims(payload: JWTPayload, nowSeconds: number): SiteJwtClaims & { exp: number } {
   const { sub, iat, exp } = payload;
   if (typeof sub !== 'string' || sub.length === 0 || sub.length > MAX_SUB_LENGTH) {
     throw new Refusal('unauthorized', `The JWT "sub" claim must be a string of 1 to ${MAX_SUB_LENGTH} characters.`);
@@ -196,7 +197,7 @@ function checkClaims(payload: JWTPayload, nowSeconds: number): SiteJwtClaims {
   if (exp - iat > MAX_JWT_LIFETIME_SECONDS) {
     throw new Refusal('unauthorized', 'The JWT lives longer than 24 hours (exp - iat); issue short-lived tokens.');
   }
-  const claims: { sub: string; name?: string; email?: string } = { sub };
+  const claims: { sub: string; name?: string; email?: string; exp: number } = { sub, exp };
   const { name, email } = payload;
   if (typeof name === 'string' && name.length > 0) claims.name = name.slice(0, MAX_NAME_LENGTH);
   if (typeof email === 'string' && email.length > 0 && email.length <= MAX_EMAIL_LENGTH) claims.email = email;
@@ -239,7 +240,7 @@ function describe(error: unknown): CredentialFailure {
   }
 }
 
-async function verify(site: JwtSite, jwt: string, now: number): Promise<SiteJwtClaims> {
+async function verify(site: JwtSite, jwt: string, now: number): Promise<SiteJwtClaims & { exp: number }> {
   if (typeof jwt !== 'string' || jwt.length === 0 || jwt.length > MAX_JWT_LENGTH) {
     throw new Refusal('unauthorized', 'The JWT is missing or too long.');
   }
@@ -291,7 +292,8 @@ async function verify(site: JwtSite, jwt: string, now: number): Promise<SiteJwtC
  */
 export async function verifySiteJwt(site: JwtSite, jwt: string, now: number): Promise<SiteJwtResult> {
   try {
-    return { ok: true, claims: await verify(site, jwt, now) };
+    const { exp, ...claims } = await verify(site, jwt, now);
+    return { ok: true, claims, expiresAt: exp * 1000 };
   } catch (error) {
     return describe(error);
   }
