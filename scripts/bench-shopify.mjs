@@ -70,6 +70,7 @@ const { server } = await startReferenceServer({
   },
   dataDir,
   port,
+  testFixtures: true, // the storefront fixture is a test fixture: off unless asked for
 });
 const browser = await launchChromium();
 try {

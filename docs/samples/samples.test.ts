@@ -1,6 +1,7 @@
 // The server-side samples of docs/auth.md, checked against the reference server: the user hash and the JWT they
 // make are accepted by its verification and by a real hello on its WebSocket, and refused when they should be.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -30,11 +31,30 @@ describe('docs/samples against the reference server', () => {
     client.close();
   });
 
+  it('user_hash.py: the Python sample gives the hash the server accepts', (t) => {
+    const script = new URL('./user_hash.py', import.meta.url).pathname;
+    const run = spawnSync('python3', [script, SECRET, user.id], { encoding: 'utf8' });
+    if (run.error) return t.skip('python3 is not installed');
+    assert.equal(run.stderr, '');
+    assert.equal(verifyUserHash([{ kid: 'k1', secret: SECRET }], user.id, run.stdout.trim()), true);
+  });
+
+  it('user-hash.mjs and site-jwt.mjs: a key of their own each, neither the raw secret', async () => {
+    // The user hash the site computes for a "user id" shaped like a JWT is not that JWT's signature.
+    const jwt = parlorJwt({ siteId: 'shop', siteSecret: SECRET, kid: 'k1', user });
+    const signingInput = jwt.slice(0, jwt.lastIndexOf('.'));
+    const hash = parlorUserHash(SECRET, signingInput);
+    const forged = `${signingInput}.${Buffer.from(hash, 'hex').toString('base64url')}`;
+    const site = { id: 'shop', secrets: [{ kid: 'k1', secret: SECRET }] };
+    assert.equal((await verifySiteJwt(site, forged, Date.now())).ok, false);
+    assert.equal((await verifySiteJwt(site, jwt, Date.now())).ok, true);
+  });
+
   it('site-jwt.mjs: the token passes the server check; a forged or expired one does not', async () => {
     const site = { id: 'shop', secrets: [{ kid: 'k1', secret: SECRET }] };
     const jwt = parlorJwt({ siteId: 'shop', siteSecret: SECRET, kid: 'k1', user });
     const ok = await verifySiteJwt(site, jwt, Date.now());
-    assert.deepEqual(ok, { ok: true, claims: { sub: user.id, name: user.name, email: user.email } });
+    assert.deepEqual(ok.ok && ok.claims, { sub: user.id, name: user.name, email: user.email });
     const forged = parlorJwt({ siteId: 'shop', siteSecret: 'not-the-site-secret-0123456789-abcdef', kid: 'k1', user });
     assert.equal((await verifySiteJwt(site, forged, Date.now())).ok, false);
     const otherSite = parlorJwt({ siteId: 'members', siteSecret: SECRET, kid: 'k1', user });

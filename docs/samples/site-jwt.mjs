@@ -1,6 +1,14 @@
 // JWT mode, on your own Node server: a short-lived token that says which of your users is chatting, signed with
-// the site secret (HS256). No dependency: a JWT library such as jose does the same in one call.
-import { createHmac } from 'node:crypto';
+// the site's JWT key (HS256). No dependency: a JWT library such as jose does the same in one call.
+import { createHmac, hkdfSync } from 'node:crypto';
+
+/**
+ * The JWT key: HKDF-SHA256 of the site secret, no salt, info "parlor jwt-hs256 v1", 32 bytes. Never sign with
+ * the site secret itself: Parlor refuses it, since that key may also be making user hashes.
+ */
+export function parlorJwtKey(siteSecret) {
+  return Buffer.from(hkdfSync('sha256', siteSecret, '', 'parlor jwt-hs256 v1', 32));
+}
 
 const part = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -13,7 +21,7 @@ export function parlorJwt({ siteId, siteSecret, kid, user, ttlSeconds = 600, now
   const header = { alg: 'HS256', typ: 'JWT', ...(kid ? { kid } : {}) };
   const claims = { sub: user.id, aud: siteId, iat, exp: iat + ttlSeconds, name: user.name, email: user.email };
   const input = `${part(header)}.${part(claims)}`;
-  return `${input}.${createHmac('sha256', siteSecret).update(input).digest('base64url')}`;
+  return `${input}.${createHmac('sha256', parlorJwtKey(siteSecret)).update(input).digest('base64url')}`;
 }
 
 /**

@@ -6,10 +6,10 @@
  * server's storage hold the same messages, each once, in order.
  */
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext } from 'playwright-core';
+import { computeUserHash } from '../../examples/server/src/auth/index.js';
 import { AgentConsole, Widget, launchBrowser, untilShown, watchProblems } from './support/browser.js';
 import {
   AGENT_NAME,
@@ -138,7 +138,7 @@ describe('a conversation between the widget and the agent console', { timeout: 1
     await tab2.close();
 
     // Anonymous → identified: the visitor logs in; the same conversation carries over, now with a name.
-    const userHash = createHmac('sha256', SECRET).update('cust-1042').digest('hex');
+    const userHash = computeUserHash(SECRET, 'cust-1042');
     await page.evaluate(
       (hash) =>
         (window as unknown as { Parlor: { identify(i: unknown): Promise<void> } }).Parlor.identify({

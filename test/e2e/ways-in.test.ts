@@ -179,6 +179,7 @@ describe('ways in: the same conversation through each', { timeout: 300_000 }, ()
     const { server, sides } = await setUp({
       port,
       origins: [`http://127.0.0.1:${port}`],
+      testFixtures: true,
       site: {
         id: 'shop-e2e',
         shopify: { shop, proxySecret: 'e2e-shopify-app-secret-0123456789', storefront: true },

@@ -6,10 +6,10 @@
  * arrive as text: no dialog, no page error, no element, handler or URL made from it, no CSP report.
  */
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { XSS_PAYLOADS } from '../../packages/widget/src/internal/xss-payloads.js';
+import { computeUserHash } from '../../examples/server/src/auth/index.js';
 import { Client, uuidv7 } from '../../examples/server/test/harness.js';
 import { AgentConsole, Widget, launchBrowser, untilShown, watchProblems } from '../e2e/support/browser.js';
 import {
@@ -129,7 +129,7 @@ describe('XSS payloads stay text in the widget and the agent console', { timeout
       const client = new Client(`ws://127.0.0.1:${server.port}/v1/connect`, 'http://shop.test');
       await client.opened;
       const userId = `xss-${i}`;
-      const userHash = createHmac('sha256', SECRET).update(userId).digest('hex');
+      const userHash = computeUserHash(SECRET, userId);
       client.send({
         type: 'hello',
         v: 1,

@@ -25,10 +25,11 @@ function load() {
 /**
  * Starts a server with SQLite storage in `dataDir`, quiet, with the default limits (plus `limits`).
  *
- * @param {{ sitesFile: unknown, dataDir: string, port?: number, limits?: Record<string, unknown> }} options
+ * @param {{ sitesFile: unknown, dataDir: string, port?: number, limits?: Record<string, unknown>, testFixtures?: boolean }} options
+ *   `testFixtures` serves the Shopify storefront fixture (off unless a test asks for it).
  * @returns {Promise<{ server: any, storage: any }>} `port` 0 (the default) picks a free one: `server.port`.
  */
-export async function startReferenceServer({ sitesFile, dataDir, port = 0, limits = {} }) {
+export async function startReferenceServer({ sitesFile, dataDir, port = 0, limits = {}, testFixtures = false }) {
   const m = await load();
   const sites = m.parseSitesFile(sitesFile);
   const storage = m.createSqliteStorage({ file: join(dataDir, 'parlor.db') });
@@ -46,6 +47,7 @@ export async function startReferenceServer({ sitesFile, dataDir, port = 0, limit
       helloTimeoutMs: 10_000,
       trustProxy: false,
       logLevel: 'silent',
+      testFixtures,
     },
     storage,
   });

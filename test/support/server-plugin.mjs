@@ -2,7 +2,7 @@
 // (graceful, as in a rolling deploy), stop, and read what it stored — so tests assert on the wire and on
 // the database, never on a mock. It loads the server's build (examples/server/dist): `pnpm build` first
 // (`pnpm test` does).
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHmac, hkdfSync, randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,9 @@ import { freePort, startReferenceServer } from './reference-server.mjs';
 
 export const SITE_SECRET = 'browser-test-secret-0123456789-abcdefgh';
 export const AGENT_TOKEN = 'browser-test-agent-token-0123456789-abcd';
+
+/** A key derived from the test site's secret for one purpose, as a site's backend derives it (docs/auth.md). */
+const derivedKey = (/** @type {string} */ label) => Buffer.from(hkdfSync('sha256', SITE_SECRET, '', label, 32));
 
 /** @typedef {{ server: any, storage: any, dataDir: string, port: number, options: any, agent?: Promise<any> }} Instance */
 
@@ -100,6 +103,8 @@ export function parlorServerPlugin() {
       dataDir,
       port,
       limits: options.limits,
+      // The storefront fixture is a test fixture: on only for the Shopify store of `parlor-server-start-shopify`.
+      testFixtures: Boolean(options.shopify),
     });
     return { server, storage, dataDir, port: server.port, options };
   }
@@ -230,7 +235,8 @@ export function parlorServerPlugin() {
         case 'parlor-server-connections':
           return get().server.hub.metrics.connections;
         case 'parlor-server-user-hash':
-          return createHmac('sha256', SITE_SECRET).update(String(p.userId)).digest('hex');
+          // As a site's backend computes it: HMAC-SHA256 keyed with the user-hash key derived from the secret.
+          return createHmac('sha256', derivedKey('parlor user-hash v1')).update(String(p.userId)).digest('hex');
         case 'parlor-server-jwt': {
           const { SignJWT } = await import('jose');
           const now = Math.floor(Date.now() / 1000);
@@ -240,7 +246,7 @@ export function parlorServerPlugin() {
             .setAudience(p.siteId ?? 'test')
             .setIssuedAt(now)
             .setExpirationTime(now + (p.expiresIn ?? 600))
-            .sign(new TextEncoder().encode(SITE_SECRET));
+            .sign(derivedKey('parlor jwt-hs256 v1'));
         }
         default:
           throw new Error(`unknown command ${command}`);

@@ -16,6 +16,10 @@ const originPattern = z
 
 const jwkSchema = z.looseObject({ kty: z.string() });
 
+const secretList = z
+  .array(z.object({ kid: z.string().min(1).max(64), secret: z.string().min(32, 'at least 32 characters') }))
+  .min(1);
+
 /** A site's Shopify storefront: the app proxy that vouches for logged-in customers (see docs/shopify.md). */
 export const shopifyConfigSchema = z.object({
   /** The shop's permanent domain, the `shop` parameter Shopify adds to app-proxy requests. */
@@ -25,8 +29,9 @@ export const shopifyConfigSchema = z.object({
   /** Lifetime of the customer JWTs the proxy issues, in seconds (60 to 900). */
   tokenTtlSeconds: z.number().int().min(60).max(900).default(600),
   /**
-   * Serve the storefront fixture (a product page with Shopify's globals, Ajax Cart and an app proxy that
-   * signs as Shopify does) at `/fixture/shopify/<site id>/`. For demos and tests only: it sells nothing.
+   * Serve the storefront **test fixture** (a product page with Shopify's globals, Ajax Cart and an app proxy
+   * that signs as Shopify does) at `/fixture/shopify/<site id>/`. Takes effect only when the server runs with
+   * `PARLOR_TEST_FIXTURES=1` (never with `PUBLIC_URL`): its login signs in as any customer id.
    */
   storefront: z.boolean().default(false),
 });
@@ -35,10 +40,19 @@ export const shopifyConfigSchema = z.object({
 export const siteConfigSchema = z.object({
   id: siteIdSchema,
   name: z.string().min(1).max(100),
-  /** The first secret signs; every one verifies (rotate by adding a new one first). */
-  secrets: z
-    .array(z.object({ kid: z.string().min(1).max(64), secret: z.string().min(32, 'at least 32 characters') }))
-    .min(1),
+  /**
+   * The site's secrets. The first signs; every one verifies (rotate by adding a new one first). Each is a
+   * master secret: the key of every purpose (user hashes, HS256 JWTs, the server's own tokens) is derived
+   * from it with HKDF-SHA256 and a label of its own, so no key serves two purposes (docs/auth.md).
+   */
+  secrets: secretList,
+  /**
+   * Secrets for user hashes alone, used as HMAC keys as they are (instead of the key derived from
+   * `secrets`): lets a site keep the user hashes its backend already computes (docs/migration.md).
+   */
+  userHashSecrets: secretList.optional(),
+  /** Secrets for HS256 JWTs alone, used as they are (instead of the key derived from `secrets`). */
+  jwtSecrets: secretList.optional(),
   allowedOrigins: z.array(originPattern).min(1),
   auth: z
     .object({
@@ -84,7 +98,10 @@ export const siteConfigSchema = z.object({
 /** A site's configuration after validation. */
 export type SiteConfig = z.output<typeof siteConfigSchema>;
 
-/** The secret that signs a site's tokens: the first one (the schema requires at least one). */
+/**
+ * The secret the server's own tokens are minted from: the first one (the schema requires at least one).
+ * `mintToken` derives the server-token key from it; it is never used as a key as it is.
+ */
 export function signingSecret(site: Pick<SiteConfig, 'id' | 'secrets'>): string {
   const first = site.secrets[0];
   if (!first) throw new ConfigError(`site "${site.id}" has no secret`);
@@ -109,6 +126,17 @@ export const sitesFileSchema = z
     const ids = new Set<string>();
     const shops = new Set<string>();
     file.sites.forEach((site, i) => {
+      // One key, one purpose: a secret used as it is for user hashes must never also verify JWTs, or a
+      // user hash the site computes for a chosen "user id" would be a JWT signature.
+      const hashSecrets = new Set(site.userHashSecrets?.map((s) => s.secret));
+      site.jwtSecrets?.forEach((s, j) => {
+        if (hashSecrets.has(s.secret))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['sites', i, 'jwtSecrets', j, 'secret'],
+            message: 'the same secret is in userHashSecrets: each purpose needs its own secret',
+          });
+      });
       if (ids.has(site.id))
         ctx.addIssue({ code: 'custom', path: ['sites', i, 'id'], message: `duplicate site id "${site.id}"` });
       ids.add(site.id);
@@ -212,6 +240,12 @@ export interface ServerConfig {
   sockets?: SocketPolicy;
   /** Who may read `/metrics`; loopback peers only when absent. */
   metrics?: MetricsAccess;
+  /**
+   * `PARLOR_TEST_FIXTURES=1`: serve the test fixtures (the Shopify storefront fixture, for sites with
+   * `shopify.storefront`). Off by default and refused together with `PUBLIC_URL`: the fixture's login mints a
+   * real JWT for any customer id, so it must never run where anyone else can reach it.
+   */
+  testFixtures?: boolean;
 }
 
 /** A configuration problem, naming the field. Start-up prints it and stops. */
@@ -254,7 +288,19 @@ const envSchema = z.object({
   METRICS_TOKEN: z.string().min(32, 'at least 32 characters').optional(),
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   METRICS_HOST: z.string().default('127.0.0.1'),
+  PARLOR_TEST_FIXTURES: z.enum(['0', '1', 'true', 'false']).default('0'),
 });
+
+/**
+ * Refuses a configuration that serves the test fixtures on a public server: they mint real credentials for
+ * whoever asks. Called by {@link loadConfig} and again by the server at start.
+ */
+export function checkTestFixtures(config: Pick<ServerConfig, 'testFixtures' | 'publicUrl'>): void {
+  if (config.testFixtures && config.publicUrl)
+    throw new ConfigError(
+      'PARLOR_TEST_FIXTURES: the test fixtures mint real tokens for anyone and are refused with PUBLIC_URL set',
+    );
+}
 
 function describe(error: z.ZodError, source: string): string {
   return error.issues
@@ -286,8 +332,9 @@ function demoSites(dataDir: string, port: number): z.input<typeof sitesFileSchem
         awayMessage: 'We are away right now. Leave a message and we will answer when we are back.',
         replyMinutes: 10,
         analytics: true,
-        // The Shopify storefront fixture at /fixture/shopify/demo/, signing its app proxy with a secret
-        // derived from the site's (so existing demo data directories keep working).
+        // The Shopify storefront fixture at /fixture/shopify/demo/ (a test fixture: served only with
+        // PARLOR_TEST_FIXTURES=1), signing its app proxy with a secret derived from the site's (so existing
+        // demo data directories keep working).
         shopify: {
           shop: 'parlor-demo.myshopify.com',
           proxySecret: createHash('sha256').update(`shopify-proxy:${secrets.secret}`).digest('hex'),
@@ -322,7 +369,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   } else raw = demoSites(dataDir, port);
   const file = sitesFileSchema.safeParse(raw);
   if (!file.success) throw new ConfigError(describe(file.error, source));
-  return {
+  const config: ServerConfig = {
     port,
     host: e.HOST,
     dataDir,
@@ -349,8 +396,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     },
     metrics: { token: e.METRICS_TOKEN ?? null, port: e.METRICS_PORT ?? null, host: e.METRICS_HOST },
+    ...(e.PARLOR_TEST_FIXTURES === '1' || e.PARLOR_TEST_FIXTURES === 'true' ? { testFixtures: true } : {}),
     ...overrides,
   };
+  checkTestFixtures(config);
+  return config;
 }
 
 /** Validates a sites file object (for tests and tools). Throws {@link ConfigError}. */

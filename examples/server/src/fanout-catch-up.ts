@@ -8,6 +8,7 @@
  */
 import type { FanoutEvent } from './fanout.js';
 import { toWireMessage, type Hub } from './hub.js';
+import { MERGED_VISITOR_LAST_SEEN } from './storage/storage.js';
 
 /** Slack on timestamps: a loss noticed late, or clocks a little apart between hosts. */
 const SKEW_MS = 5000;
@@ -83,6 +84,10 @@ export class CatchUp {
         }
         deliver(topic, { kind: 'conversation', conversation: id });
       } else if (kind === 'visitor') {
+        // Carried over into a user while this process was cut off: its sockets here close too.
+        const visitor = await hub.storage.getVisitor(id);
+        if (visitor?.lastSeenAt === MERGED_VISITOR_LAST_SEEN)
+          deliver(topic, { kind: 'visitor-merged', visitor: id, origin: 'catch-up' });
         const latest = await hub.storage.latestConversation(id);
         if (latest && latest.createdAt >= from)
           deliver(topic, { kind: 'visitor-conversation', visitor: id, conversation: latest.id });

@@ -40,6 +40,7 @@ const EVENT_KINDS = new Set([
   'read',
   'conversation',
   'visitor-conversation',
+  'visitor-merged',
   'visitors',
   'presence',
 ]);

@@ -14,6 +14,11 @@ export type FanoutEvent =
   | { kind: 'conversation'; conversation: string }
   /** A visitor got a new conversation: their other connections subscribe to it. */
   | { kind: 'visitor-conversation'; visitor: string; conversation: string }
+  /**
+   * An anonymous visitor was carried over into a signed-in user: its other connections (any process) close,
+   * so none keeps receiving the user's messages. `origin` is the connection that signed in.
+   */
+  | { kind: 'visitor-merged'; visitor: string; origin: string }
   /** The live visitors of a site changed. */
   | { kind: 'visitors'; site: string }
   /** Agent presence on a site changed. */

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { AgentConnection } from './agent-connection.js';
 import { safeEqual } from './auth/safe-equal.js';
-import { DEFAULT_SOCKET_POLICY, DEFAULT_UPLOAD_POLICY, type ServerConfig } from './config.js';
+import { DEFAULT_SOCKET_POLICY, DEFAULT_UPLOAD_POLICY, checkTestFixtures, type ServerConfig } from './config.js';
 import type { ConnectionBase, Peer } from './connection-base.js';
 import { createLocalFanout, type Fanout } from './fanout.js';
 import { download, events, preflight, stats, transcript, upload, type HttpContext } from './http-api.js';
@@ -169,7 +169,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
   const connections = new Set<ConnectionBase>();
   const ipRequests = rateLimits.ipRequests;
-  const storefront = new StorefrontFixture(hub.sites, hub.now);
+  // A test fixture that signs in as any customer: never served unless asked for, never with a public URL.
+  checkTestFixtures(config);
+  const storefront = config.testFixtures ? new StorefrontFixture(hub.sites, hub.now) : null;
+  if (storefront) log.warn('test fixtures on: the Shopify storefront fixture mints real tokens for any customer id');
   let closing = false;
 
   async function route(req: IncomingMessage, res: ServerResponse, reqLog: ReturnType<typeof log.child>): Promise<void> {
@@ -180,7 +183,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (method === 'OPTIONS' && (path === '/v1/uploads' || path === '/v1/events')) return preflight(req, res, hub);
     if (method === 'POST' && path === '/v1/uploads') return upload(req, res, ctx);
     if (method === 'POST' && path === '/v1/events') return events(req, res, ctx);
-    if (path.startsWith(STOREFRONT_PREFIX)) return storefront.handle(req, res, url, ownOrigin(req, config));
+    if (storefront && path.startsWith(STOREFRONT_PREFIX))
+      return storefront.handle(req, res, url, ownOrigin(req, config));
     if (method === 'GET' && path === `${APP_PROXY_PATH}/token`) {
       // Reached through Shopify's app proxy (same origin for the storefront): no CORS, never cached.
       const { status, body } = await appProxyToken(hub.sites.values(), url.search, hub.now());

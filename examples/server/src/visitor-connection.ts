@@ -11,7 +11,7 @@ import {
   type Attributes,
 } from '@parlor/core/protocol';
 import type { WebSocket } from 'ws';
-import { authenticate, mintToken } from './auth/index.js';
+import { JWT_CLOCK_TOLERANCE_SECONDS, authenticate, mintToken, type UserIdentity } from './auth/index.js';
 import { withinBusinessHours } from './business-hours.js';
 import { signingSecret, type SiteConfig } from './config.js';
 import { ConnectionBase, type Peer } from './connection-base.js';
@@ -30,11 +30,20 @@ import {
 } from './hub.js';
 import { newId } from './ids.js';
 import { plainBody, plainLabel } from './plain-text.js';
-import type { ConversationRecord, MessageRecord, VisitorRecord } from './storage/storage.js';
+import {
+  MERGED_VISITOR_LAST_SEEN,
+  type ConversationRecord,
+  type MessageRecord,
+  type VisitorRecord,
+} from './storage/storage.js';
 import { TokenBucket } from './token-bucket.js';
 
 const VISITOR_TOKEN_TTL_S = 400 * 24 * 3600;
 const SESSION_TOKEN_TTL_S = 3600;
+/** Marks an anonymous visitor carried over into a user: its tokens are spent (protocol §5.1). */
+const SPENT = MERGED_VISITOR_LAST_SEEN;
+/** Longest delay a timer can hold (about 24.8 days); a JWT lives at most 24 h, so this is only a guard. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** How long a message refused for rate holds back later ones (see `#owed`). */
 const OWED_MS = 10_000;
 
@@ -68,6 +77,8 @@ function authSite(site: SiteConfig) {
   return {
     id: site.id,
     secrets: site.secrets,
+    ...(site.userHashSecrets ? { userHashSecrets: site.userHashSecrets } : {}),
+    ...(site.jwtSecrets ? { jwtSecrets: site.jwtSecrets } : {}),
     allow: site.auth.allow,
     ...(site.auth.jwks ? { jwks: site.auth.jwks } : {}),
   };
@@ -89,6 +100,8 @@ export class VisitorConnection extends ConnectionBase {
    */
   #owed: { id: string; until: number } | null = null;
   readonly #helloTimer: NodeJS.Timeout;
+  /** Closes the connection with `token_expired` when its JWT expires, unless `identify` brought a new one. */
+  #expiry: NodeJS.Timeout | null = null;
 
   constructor(ws: WebSocket, hub: Hub, peer: Peer) {
     super(ws, hub, peer, 'visitor');
@@ -103,6 +116,7 @@ export class VisitorConnection extends ConnectionBase {
 
   protected override closed(): void {
     clearTimeout(this.#helloTimer);
+    this.#armExpiry(undefined);
     this.hub.metrics.connections.visitor--;
     const live = this.hub.live.get(this.id);
     if (live) {
@@ -144,8 +158,7 @@ export class VisitorConnection extends ConnectionBase {
       case 'identify':
         return this.#identify(session, frame);
       case 'logout':
-        await this.#establish(session.site, await this.#newAnonymous(session.site), session.consent);
-        return;
+        return this.#logout(session);
       case 'ping':
         this.send({ type: 'pong', ...(frame.t !== undefined ? { t: frame.t } : {}), serverTime: this.hub.now() });
         return;
@@ -169,15 +182,68 @@ export class VisitorConnection extends ConnectionBase {
         ? await this.#anonymous(site, identity.visitorId)
         : await this.#identified(site, identity, identity.carryVisitorId);
     clearTimeout(this.#helloTimer);
+    this.#armExpiry(identity.mode === 'anonymous' ? undefined : identity.expiresAt);
     const session = await this.#establish(site, visitor, frame.consent ?? null);
+    // Consent withdrawn in hello: what was kept is dropped now, not at the next context frame.
+    if (frame.consent && frame.consent.context !== true) await this.#dropContext(session);
     if (frame.resume) await this.#sync(session, frame.resume.conversation, frame.resume.epoch, frame.resume.seq);
+  }
+
+  /**
+   * Arms (or, with `undefined`, disarms) the close at a JWT's expiry. The same clock tolerance as the check at
+   * hello applies, so a token accepted there is not closed the moment after.
+   */
+  #armExpiry(expiresAt: number | undefined): void {
+    if (this.#expiry) clearTimeout(this.#expiry);
+    this.#expiry = null;
+    if (expiresAt === undefined) return;
+    const delay = expiresAt + JWT_CLOCK_TOLERANCE_SECONDS * 1000 - this.hub.now();
+    this.#expiry = setTimeout(
+      () => this.fail('token_expired', 'the JWT expired: identify with a fresh one or reconnect', 4002),
+      Math.min(Math.max(delay, 0), MAX_TIMER_MS),
+    );
+    this.#expiry.unref();
+  }
+
+  /**
+   * `logout`: a fresh anonymous visitor where the site accepts them; elsewhere the connection ends (close
+   * 1000, reason `logout`), since an anonymous visitor is exactly what the site refuses.
+   */
+  async #logout(session: Session): Promise<void> {
+    this.#armExpiry(undefined);
+    if (!session.site.auth.allow.includes('anonymous')) {
+      this.#session = null;
+      this.unsubscribeAll();
+      this.close(1000, 'logout');
+      return;
+    }
+    await this.#establish(session.site, await this.#newAnonymous(session.site), session.consent);
+  }
+
+  /** Keeps nothing of the visitor's page, attributes or cart, and tells agents at once. */
+  async #dropContext(session: Session): Promise<void> {
+    const { storage } = this.hub;
+    const previous = await storage.getContext(session.visitor.id);
+    if (!previous) return;
+    await storage.saveContext({
+      visitorId: session.visitor.id,
+      page: null,
+      attributes: null,
+      cart: null,
+      consent: session.consent,
+      updatedAt: this.hub.now(),
+    });
+    this.hub.fanout.publish(topics.agents(session.site.id), { kind: 'visitors', site: session.site.id });
+    const latest = await storage.latestConversation(session.visitor.id);
+    if (latest)
+      this.hub.fanout.publish(topics.agents(session.site.id), { kind: 'conversation', conversation: latest.id });
   }
 
   async #anonymous(site: SiteConfig, visitorId: string | null): Promise<VisitorRecord> {
     if (visitorId) {
       const known = await this.hub.storage.getVisitor(visitorId);
       // A token only brings back an anonymous visitor of this site: once merged into a user, it is spent.
-      if (known && known.siteId === site.id && known.mode === 'anonymous')
+      if (known && known.siteId === site.id && known.mode === 'anonymous' && known.lastSeenAt !== SPENT)
         return this.hub.storage.updateVisitor(known.id, { lastSeenAt: this.hub.now() });
     }
     return this.#newAnonymous(site);
@@ -197,14 +263,16 @@ export class VisitorConnection extends ConnectionBase {
     });
   }
 
-  async #identified(
-    site: SiteConfig,
-    identity: { mode: 'identified' | 'jwt'; userId: string; name?: string; email?: string },
-    carryVisitorId: string | null,
-  ): Promise<VisitorRecord> {
+  async #identified(site: SiteConfig, identity: UserIdentity, carryVisitorId: string | null): Promise<VisitorRecord> {
     const { storage } = this.hub;
     const now = this.hub.now();
     let visitor = await storage.findVisitorByUser(site.id, identity.userId);
+    // A user hash proves the user id only: name and email sent with it are the page's word. They never
+    // overwrite what a signed JWT said (agents see a `jwt` visitor's name and email as verified, §8.2).
+    if (visitor?.mode === 'jwt' && identity.mode === 'identified') {
+      const { name: _name, email: _email, ...proven } = identity;
+      identity = proven;
+    }
     if (!visitor) {
       visitor = await storage.createVisitor({
         id: newId('v'),
@@ -225,8 +293,12 @@ export class VisitorConnection extends ConnectionBase {
     }
     if (carryVisitorId && carryVisitorId !== visitor.id) {
       const anon = await storage.getVisitor(carryVisitorId);
-      if (anon && anon.siteId === site.id && anon.mode === 'anonymous') {
+      if (anon && anon.siteId === site.id && anon.mode === 'anonymous' && anon.lastSeenAt !== SPENT) {
         const moved = await storage.mergeVisitor(anon.id, visitor.id);
+        // Its tokens are spent, and every other socket of it (any process) closes: none may keep following
+        // conversations that are now the user's.
+        await storage.updateVisitor(anon.id, { lastSeenAt: SPENT });
+        this.hub.fanout.publish(topics.visitor(anon.id), { kind: 'visitor-merged', visitor: anon.id, origin: this.id });
         for (const id of moved)
           this.hub.fanout.publish(topics.agents(site.id), { kind: 'conversation', conversation: id });
       }
@@ -288,6 +360,8 @@ export class VisitorConnection extends ConnectionBase {
     if (result.identity.mode === 'anonymous') return this.error('bad_frame', 'identify needs identified or jwt auth');
     const carry = visitor.mode === 'anonymous' ? visitor.id : result.identity.carryVisitorId;
     const next = await this.#identified(site, result.identity, carry);
+    // A new credential: a fresh JWT re-arms the expiry (this is how a live socket refreshes), a user hash disarms it.
+    this.#armExpiry(result.identity.expiresAt);
     await this.#establish(site, next, session.consent);
   }
 
@@ -567,6 +641,14 @@ export class VisitorConnection extends ConnectionBase {
         return;
       case 'presence':
         this.send({ type: 'presence', presence: sitePresence(this.hub, session.site.id) });
+        return;
+      case 'visitor-merged':
+        if (event.visitor !== session.visitor.id || event.origin === this.id) return;
+        // This anonymous visitor is now a signed-in user elsewhere: nothing more of it reaches this socket.
+        // Close 1000: the client reconnects when needed, and its spent token gets it a fresh visitor.
+        this.#session = null;
+        this.unsubscribeAll();
+        this.close(1000, 'identity_changed');
         return;
       case 'visitors':
         return;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { createHmac, hkdfSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -7,6 +8,7 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWT
 import {
   authenticate,
   computeUserHash,
+  deriveKey,
   mintToken,
   safeEqual,
   TOKEN_TTL_SECONDS,
@@ -120,7 +122,9 @@ describe('visitor and session tokens', () => {
 
   it('refuses garbage without throwing', () => {
     const opts = { kind: 'visitor', siteId: 'acme', now: NOW } as const;
-    const validSig = createHmac('sha256', NEW_SECRET.secret).update('v1.bm90LWpzb24').digest('base64url');
+    const validSig = createHmac('sha256', deriveKey(NEW_SECRET.secret, 'server-token'))
+      .update('v1.bm90LWpzb24')
+      .digest('base64url');
     const garbage: unknown[] = [
       '',
       'x',
@@ -167,9 +171,24 @@ describe('visitor and session tokens', () => {
 describe('user hash', () => {
   const userHash = computeUserHash(OLD_SECRET.secret, 'user-42');
 
-  it('is the lowercase hex HMAC-SHA256 a site server computes', () => {
-    assert.equal(userHash, createHmac('sha256', OLD_SECRET.secret).update('user-42').digest('hex'));
+  it('is the lowercase hex HMAC-SHA256 a site server computes with the HKDF-derived user-hash key', () => {
+    const key = hkdfSync('sha256', OLD_SECRET.secret, '', 'parlor user-hash v1', 32);
+    assert.equal(userHash, createHmac('sha256', Buffer.from(key)).update('user-42').digest('hex'));
+    assert.notEqual(userHash, createHmac('sha256', OLD_SECRET.secret).update('user-42').digest('hex'));
     assert.match(userHash, /^[0-9a-f]{64}$/);
+  });
+
+  it('matches the test vector of docs/auth.md, which backends in any language check themselves against', () => {
+    const doc = readFileSync(new URL('../../../docs/auth.md', import.meta.url), 'utf8');
+    const vector =
+      /test vector[\s\S]*?secret\s+`([^`]+)`[\s\S]*?user id\s+`([^`]+)`[\s\S]*?user-hash key\s+`([0-9a-f]{64})`[\s\S]*?user hash\s+`([0-9a-f]{64})`[\s\S]*?JWT key\s+`([0-9a-f]{64})`/i.exec(
+        doc,
+      );
+    assert.ok(vector, 'docs/auth.md gives a test vector');
+    const [, secret = '', userId = '', hashKey, hash, jwtKeyHex] = vector;
+    assert.equal(deriveKey(secret, 'user-hash').toString('hex'), hashKey);
+    assert.equal(computeUserHash(secret, userId), hash);
+    assert.equal(deriveKey(secret, 'jwt-hs256').toString('hex'), jwtKeyHex);
   });
 
   it('verifies, in either case of hex', () => {
@@ -255,7 +274,7 @@ describe('site JWTs', () => {
     );
     const alg = header.alg ?? (typeof key === 'string' ? 'HS256' : 'RS256');
     const signer = new SignJWT(payload).setProtectedHeader({ alg, ...(header.kid ? { kid: header.kid } : {}) });
-    return signer.sign(typeof key === 'string' ? new TextEncoder().encode(key) : key);
+    return signer.sign(typeof key === 'string' ? deriveKey(key, 'jwt-hs256') : key);
   }
 
   async function refused(site: JwtSite, jwt: string, code = 'unauthorized', pattern?: RegExp): Promise<string> {
@@ -275,6 +294,7 @@ describe('site JWTs', () => {
     assert.deepEqual(await verifySiteJwt(hsSite, jwt, NOW), {
       ok: true,
       claims: { sub: 'user-42', name: 'Ada', email: 'ada@example.com' },
+      expiresAt: (NOW_S + 600) * 1000, // the exp, for the connection to close at
     });
   });
 
@@ -282,7 +302,7 @@ describe('site JWTs', () => {
     const long = await verifySiteJwt(hsSite, await sign(NEW_SECRET.secret, { name: 'x'.repeat(500) }), NOW);
     assert.equal(long.ok && long.claims.name?.length, 200);
     const odd = await verifySiteJwt(hsSite, await sign(NEW_SECRET.secret, { name: 7, email: ['a@b.c'] }), NOW);
-    assert.deepEqual(odd, { ok: true, claims: { sub: 'user-42' } });
+    assert.deepEqual(odd, { ok: true, claims: { sub: 'user-42' }, expiresAt: (NOW_S + 600) * 1000 });
   });
 
   it('picks the HS256 secret by kid, tries every secret without one, and refuses an unknown kid', async () => {
@@ -355,7 +375,7 @@ describe('site JWTs', () => {
   it('accepts RS256 via an inline JWKS', async () => {
     const site: JwtSite = { id: 'acme', secrets: SECRETS, jwks: { keys: [rsaJwk] } };
     const result = await verifySiteJwt(site, await sign(rsa.privateKey, {}, { kid: 'rsa-1' }), NOW);
-    assert.deepEqual(result, { ok: true, claims: { sub: 'user-42' } });
+    assert.deepEqual(result, { ok: true, claims: { sub: 'user-42' }, expiresAt: (NOW_S + 600) * 1000 });
     // Without a kid, the only RSA key matches.
     assert.equal((await verifySiteJwt(site, await sign(rsa.privateKey), NOW)).ok, true);
   });
@@ -389,6 +409,7 @@ describe('site JWTs', () => {
     assert.deepEqual(await verifySiteJwt(site, jwt, NOW), {
       ok: true,
       claims: { sub: 'user-42', email: 'ada@example.com' },
+      expiresAt: (NOW_S + 600) * 1000,
     });
     assert.equal((await verifySiteJwt(site, jwt, NOW)).ok, true);
     assert.equal(jwksHits, 1, 'the JWKS is cached per URL');
@@ -417,7 +438,7 @@ describe('authenticate', () => {
   const jwtFor = (claims: JWTPayload) =>
     new SignJWT({ sub: 'user-42', aud: 'acme', iat: NOW_S, exp: NOW_S + 600, ...claims })
       .setProtectedHeader({ alg: 'HS256' })
-      .sign(new TextEncoder().encode(NEW_SECRET.secret));
+      .sign(deriveKey(NEW_SECRET.secret, 'jwt-hs256'));
 
   it('anonymous: a fresh visitor without a token, the same visitor with a valid one', async () => {
     assert.deepEqual(await authenticate(site, { mode: 'anonymous' }, NOW), {
@@ -472,7 +493,7 @@ describe('authenticate', () => {
     const ok = await authenticate(site, { mode: 'jwt', jwt: await jwtFor({ name: 'Ada' }), token: visitorToken }, NOW);
     assert.deepEqual(ok, {
       ok: true,
-      identity: { mode: 'jwt', userId: 'user-42', name: 'Ada', carryVisitorId: 'v_1' },
+      identity: { mode: 'jwt', userId: 'user-42', name: 'Ada', carryVisitorId: 'v_1', expiresAt: (NOW_S + 600) * 1000 },
     });
     const expired = await authenticate(site, { mode: 'jwt', jwt: await jwtFor({ exp: NOW_S - 120 }) }, NOW);
     assert.equal(!expired.ok && expired.code, 'token_expired');

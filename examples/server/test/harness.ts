@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_LIMITS, type Limits } from '@parlor/core/protocol';
 import WebSocket from 'ws';
+import { deriveKey } from '../src/auth/keys.js';
 import { parseSitesFile, type ServerConfig } from '../src/config.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import { createSqliteStorage } from '../src/storage/sqlite-storage.js';
@@ -16,6 +17,12 @@ export const SECRET = 'test-secret-0123456789-abcdefghijklmnop';
 export const OTHER_SECRET = 'other-secret-0123456789-abcdefghijklmno';
 export const AGENT_TOKEN = 'agent-token-0123456789-abcdefghijklmnopq';
 export const OTHER_AGENT_TOKEN = 'agent-token-other-0123456789-abcdefghijk';
+
+/**
+ * The HS256 key a site's backend signs its JWTs with: derived from the site secret (HKDF-SHA256, label
+ * "parlor jwt-hs256 v1"), never the secret itself (docs/auth.md).
+ */
+export const jwtKey = (secret: string): Uint8Array => deriveKey(secret, 'jwt-hs256');
 
 let lastMs = 0;
 let sequence = 0;
@@ -49,6 +56,10 @@ export interface TestServerOptions {
   limits?: Partial<Limits>;
   sites?: unknown[];
   dataDir?: string;
+  /** Serve the test fixtures (the Shopify storefront fixture); off by default, as on a real server. */
+  testFixtures?: boolean;
+  /** `PUBLIC_URL`, for tests of what a public server refuses. */
+  publicUrl?: string;
   maxConnectionsPerIp?: number;
   helloTimeoutMs?: number;
   /** Any other configuration (quotas, socket policy, metrics access…), over the test defaults. */
@@ -89,7 +100,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     port: 0,
     host: '127.0.0.1',
     dataDir,
-    publicUrl: null,
+    publicUrl: options.publicUrl ?? null,
     sites: file.sites,
     agents: file.agents,
     limits: { ...DEFAULT_LIMITS, attachmentTypes: [...DEFAULT_LIMITS.attachmentTypes], ...options.limits },
@@ -98,6 +109,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     trustProxy: false,
     logLevel: 'silent',
     ...options.config,
+    ...(options.testFixtures ? { testFixtures: true } : {}),
   };
   const storage = createSqliteStorage({ file: join(dataDir, 'parlor.db') });
   await storage.migrate();

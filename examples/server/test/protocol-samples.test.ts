@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
-import { Client, ORIGIN, startTestServer, testSites, type TestServer } from './harness.js';
+import { Client, ORIGIN, jwtKey, startTestServer, testSites, type TestServer } from './harness.js';
 
 const SITE = 'example-site';
 const KID = '2024-12';
@@ -99,7 +99,7 @@ describe('the authentication samples in docs/protocol.md', () => {
       verifyVisitorJwt(jwt: string, site: unknown): Promise<{ sub: string }>;
     }>(samples[2] ?? '');
     const site = { id: SITE, secrets: [{ kid: KID, secret: SITE_SECRET }] };
-    const key = new TextEncoder().encode(SITE_SECRET);
+    const key = jwtKey(SITE_SECRET);
     const now = Math.floor(Date.now() / 1000);
     const token = (claims: { aud?: string; iat?: number; exp?: number }, kid = KID, signKey = key) =>
       new SignJWT({})

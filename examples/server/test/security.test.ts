@@ -21,6 +21,7 @@ import {
   OTHER_SECRET,
   SECRET,
   agent,
+  jwtKey,
   say,
   startTestServer,
   uuidv7,
@@ -54,7 +55,7 @@ function siteJwt(claims: JWTPayload = {}, options: JwtOptions = {}): Promise<str
     .setAudience(options.aud ?? 'shop')
     .setIssuedAt(iat)
     .setExpirationTime(options.exp ?? iat + 600)
-    .sign(new TextEncoder().encode(options.secret ?? SECRET));
+    .sign(jwtKey(options.secret ?? SECRET));
 }
 
 /** Opens a raw visitor socket and sends `hello` with `auth` (and extra fields). */

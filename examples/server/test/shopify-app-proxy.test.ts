@@ -9,7 +9,7 @@ import {
   signAppProxyParams,
   verifyAppProxySignature,
 } from '../src/shopify/app-proxy-signature.js';
-import { SECRET, startTestServer, testSites, type TestServer } from './harness.js';
+import { SECRET, jwtKey, startTestServer, testSites, type TestServer } from './harness.js';
 
 const PROXY_SECRET = 'hush-hush-0123456789abcdef';
 const SHOP = 'harbour.myshopify.com';
@@ -137,7 +137,7 @@ describe('GET /v1/shopify/proxy/token', () => {
     assert.equal(status, 200);
     assert.equal(cache, 'no-store');
     const token = String(body.token);
-    const { payload } = await jwtVerify(token, new TextEncoder().encode(SECRET), { audience: 'shop' });
+    const { payload } = await jwtVerify(token, jwtKey(SECRET), { audience: 'shop' });
     assert.equal(payload.sub, 'shopify:7');
     assert.equal(payload.shop, SHOP);
     assert.ok((payload.exp ?? 0) - (payload.iat ?? 0) <= 15 * 60, 'at most 15 minutes');

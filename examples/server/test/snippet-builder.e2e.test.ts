@@ -4,7 +4,7 @@
 // the chosen label, colour, corner and theme and chats with the server. The signed-in variant, with the user id
 // and hash a site's server would fill in, chats as that user. The page also passes an axe audit.
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { createHmac, hkdfSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -220,9 +220,11 @@ describe('snippet builder in Chromium', () => {
     assert.equal(copied, shown, 'the clipboard holds the snippet shown');
     assert.deepEqual(problems, [], 'no console errors or CSP violations on the builder');
 
-    // The site's server renders the placeholders for its signed-in user: the id and its HMAC with the site secret.
+    // The site's server renders the placeholders for its signed-in user: the id and its HMAC with the
+    // user-hash key derived from the site secret (docs/auth.md).
     const userId = 'walnut-customer-7';
-    const userHash = createHmac('sha256', SECRET).update(userId).digest('hex');
+    const userHashKey = Buffer.from(hkdfSync('sha256', SECRET, '', 'parlor user-hash v1', 32));
+    const userHash = createHmac('sha256', userHashKey).update(userId).digest('hex');
     pasted = copied.replace('USER_ID', userId).replace('USER_HASH', userHash);
     assert.notEqual(pasted, copied, 'the snippet has placeholders to fill in');
     const blank = await (await browser.newContext()).newPage();

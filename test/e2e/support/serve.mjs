@@ -1,7 +1,7 @@
 // A reference-server process for the end-to-end suites: the server's build (examples/server/dist), started the
 // way main.js starts it but with the sites, limits and port a test needs, so a test can `kill -9` it and start
 // it again on the same port and data. Configured by one JSON environment variable, PARLOR_E2E_SERVER:
-// { sitesFile, dataDir, port, limits?, databaseUrl?, redisUrl? }. Prints "listening <port>" once it serves.
+// { sitesFile, dataDir, port, limits?, databaseUrl?, redisUrl?, testFixtures? }. Prints "listening <port>" once it serves.
 import { join } from 'node:path';
 
 const base = new URL('../../../examples/server/dist/', import.meta.url);
@@ -46,6 +46,7 @@ const server = await startServer({
     logLevel: 'warn',
     ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
     ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
+    ...(options.testFixtures ? { testFixtures: true } : {}),
   },
   storage,
   ...(fanout ? { fanout } : {}),

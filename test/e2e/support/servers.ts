@@ -39,6 +39,8 @@ export interface ServerProcessOptions {
   redisUrl?: string;
   /** Extra site settings (greeting, shopify, …). */
   site?: Record<string, unknown>;
+  /** Serve the test fixtures (the Shopify storefront fixture); off by default, as on a real server. */
+  testFixtures?: boolean;
 }
 
 /** A server process; `start()` again after `kill()` reuses its port and data. */

@@ -1,5 +1,5 @@
 import { expect } from '@open-wc/testing';
-import { formatMoney, formatRelative, visitorLabel } from './formatters.js';
+import { claimLabel, formatMoney, formatRelative, visitorLabel } from './formatters.js';
 
 describe('formatters', () => {
   it('formats minor units in the currency’s own decimals', () => {
@@ -21,5 +21,10 @@ describe('formatters', () => {
     expect(visitorLabel({ id, mode: 'identified', email: 'a@x.test', userId: 'u1' })).to.equal('a@x.test');
     expect(visitorLabel({ id, mode: 'identified', userId: 'u1' })).to.equal('u1');
     expect(visitorLabel({ id, mode: 'anonymous' })).to.equal('Anonymous visitor');
+  });
+
+  it('marks the name and email a user hash does not prove as unverified, and a signed JWT’s as they are', () => {
+    expect(claimLabel('Email', { mode: 'identified' })).to.equal('Email (unverified)');
+    expect(claimLabel('Name', { mode: 'jwt' })).to.equal('Name');
   });
 });

@@ -56,6 +56,19 @@ export function formatBytes(size: number): string {
   );
 }
 
+/**
+ * The label of a name or email the visitor's credential does not prove: a user hash (`identified`) covers the
+ * user id only, so what the page said about name and email is marked "(unverified)". A signed JWT's are not.
+ *
+ * @example
+ * ```ts
+ * claimLabel('Email', visitor); // "Email (unverified)" for an identified visitor, "Email" for a jwt one
+ * ```
+ */
+export function claimLabel(label: string, visitor: Pick<VisitorInfo, 'mode'>): string {
+  return visitor.mode === 'identified' ? `${label} (unverified)` : label;
+}
+
 /** How the console names a visitor: name, else email, else user id, else "Anonymous visitor". */
 export function visitorLabel(visitor: VisitorInfo): string {
   return visitor.name || visitor.email || visitor.userId || 'Anonymous visitor';

@@ -2,7 +2,7 @@ import type { LiveVisitor } from '@parlor/core/protocol';
 import type { ConsoleIntents } from './console-intents.js';
 import type { ConsoleState, ProactiveSend } from './console-store.js';
 import { element, setChildren, setText, syncChildren } from './element.js';
-import { formatDateTime, formatRelative, visitorLabel } from './formatters.js';
+import { claimLabel, formatDateTime, formatRelative, visitorLabel } from './formatters.js';
 import { definitionList, pageSummary } from './visitor-panel.js';
 
 /** Longest proactive message (from the protocol). */
@@ -125,7 +125,7 @@ export class LiveVisitorsView {
         facts,
         definitionList([
           ['Site', live.site],
-          ['Email', live.visitor.email],
+          [claimLabel('Email', live.visitor), live.visitor.email],
           ['User id', live.visitor.userId],
           ['Page', live.context?.page ? pageSummary(live.context.page) : undefined],
           ['Connected', since],

@@ -5,7 +5,7 @@ import { openConversation } from './console-selectors.js';
 import type { ConsoleState } from './console-store.js';
 import { element, setChildren, setText } from './element.js';
 import type { Child } from './element.js';
-import { formatDateTime, formatMoney } from './formatters.js';
+import { claimLabel, formatDateTime, formatMoney } from './formatters.js';
 
 const MODE_LABELS: Record<VisitorInfo['mode'], string> = {
   anonymous: 'Anonymous',
@@ -27,8 +27,8 @@ export function definitionList(entries: readonly [string, Child | undefined][], 
 export function identityList(visitor: VisitorInfo): HTMLElement {
   return definitionList([
     ['Mode', MODE_LABELS[visitor.mode]],
-    ['Name', visitor.name],
-    ['Email', visitor.email],
+    [claimLabel('Name', visitor), visitor.name],
+    [claimLabel('Email', visitor), visitor.email],
     ['User id', visitor.userId],
     ['Visitor id', visitor.id],
   ]);

@@ -118,12 +118,12 @@ function colours(s) {
 function identity(s, indent) {
   if (s.auth === 'identified')
     return [
-      `${indent}// Rendered by your server for the signed-in user: userHash = HMAC-SHA256(site secret, user id), hex.`,
+      `${indent}// Rendered by your server for the signed-in user: userHash = HMAC-SHA256(user-hash key, user id), hex; the key is HKDF-SHA256(site secret, "parlor user-hash v1"), see docs/auth.md.`,
       `${indent}identity: { mode: 'identified', userId: 'USER_ID', userHash: 'USER_HASH' },`,
     ];
   if (s.auth === 'jwt')
     return [
-      `${indent}// A short-lived JWT from your server (HS256 with the site secret; aud = site id); fetched again on expiry.`,
+      `${indent}// A short-lived JWT from your server (HS256 with the JWT key derived from the site secret, see docs/auth.md; aud = site id); fetched again on expiry.`,
       `${indent}identity: { mode: 'jwt', token: () => fetch('/parlor-token').then((r) => r.text()) },`,
     ];
   return [];

@@ -11,6 +11,8 @@ export type AuthMode = Auth['mode'];
 export interface AuthSite extends JwtSite {
   /** The modes this site accepts; any other is refused as `unauthorized`. */
   readonly allow: readonly AuthMode[];
+  /** Secrets configured for user hashes alone, used as they are; when set they replace the derived keys. */
+  readonly userHashSecrets?: readonly SiteSecret[] | undefined;
 }
 
 /** A visitor without an account. */
@@ -34,6 +36,11 @@ export interface UserIdentity {
   readonly email?: string;
   /** The anonymous visitor whose conversation carries over to this user, from a valid `token`, else `null`. */
   readonly carryVisitorId: string | null;
+  /**
+   * When the credential expires, in milliseconds since the epoch: a JWT's `exp` (a live connection is closed
+   * with `token_expired` then, unless it identified again). Absent for user hashes, which do not expire.
+   */
+  readonly expiresAt?: number;
 }
 
 /** Who a visitor is, once authenticated. */
@@ -76,7 +83,8 @@ function visitorFromToken(
  *
  * - `anonymous`: the visitor from a valid resume token, else `visitorId: null` (mint a new one). A forged,
  *   expired or foreign token is not an error here: it only sets `tokenRejected`.
- * - `identified`: `userHash` must be the HMAC-SHA256 of `userId` with one of the site secrets.
+ * - `identified`: `userHash` must be the HMAC-SHA256 of `userId` with the user-hash key of one of the site
+ *   secrets (see `computeUserHash`), or with one of its `userHashSecrets`.
  * - `jwt`: see {@link verifySiteJwt}; an expired JWT is `token_expired`, so the client fetches a fresh one.
  * - A mode missing from `site.allow` is `unauthorized`, and the message says which modes the site requires.
  *
@@ -101,7 +109,7 @@ export async function authenticate(site: AuthSite, auth: Auth, now: number): Pro
       return { ok: true, identity: { mode: 'anonymous', visitorId, tokenRejected: rejected } };
     }
     case 'identified': {
-      if (!verifyUserHash(site.secrets, auth.userId, auth.userHash)) {
+      if (!verifyUserHash(site.secrets, auth.userId, auth.userHash, site.userHashSecrets)) {
         return fail('unauthorized', 'The user hash does not match this user id for this site.');
       }
       const { visitorId } = visitorFromToken(site.secrets, site.id, auth.token, now);
@@ -119,7 +127,12 @@ export async function authenticate(site: AuthSite, auth: Auth, now: number): Pro
       if (!result.ok) return result;
       const { sub, name, email } = result.claims;
       const { visitorId } = visitorFromToken(site.secrets, site.id, auth.token, now);
-      const identity: Mutable<UserIdentity> = { mode: 'jwt', userId: sub, carryVisitorId: visitorId };
+      const identity: Mutable<UserIdentity> = {
+        mode: 'jwt',
+        userId: sub,
+        carryVisitorId: visitorId,
+        expiresAt: result.expiresAt,
+      };
       if (name !== undefined) identity.name = name;
       if (email !== undefined) identity.email = email;
       return { ok: true, identity };

@@ -23,6 +23,8 @@ export {
   verifySiteJwt,
 } from './jwt.js';
 export type { JwtSite, SiteJwks, SiteJwtClaims, SiteJwtResult } from './jwt.js';
+export { DERIVED_KEY_BYTES, KEY_LABELS, deriveKey, purposeKeys } from './keys.js';
+export type { KeyPurpose, PurposeKey } from './keys.js';
 export { safeEqual } from './safe-equal.js';
 export { MAX_TOKEN_LENGTH, TOKEN_TTL_SECONDS, mintToken, verifyToken } from './tokens.js';
 export type { MintTokenOptions, TokenKind, TokenVerifyResult, VerifyTokenOptions } from './tokens.js';

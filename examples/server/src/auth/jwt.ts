@@ -9,6 +9,7 @@ import {
   type JWTVerifyGetKey,
   type JWTVerifyOptions,
 } from 'jose';
+import { purposeKeys } from './keys.js';
 import type { CredentialFailure, SiteSecret } from './types.js';
 
 /** Longest JWT looked at, as in the protocol's `jwt` auth; anything longer is refused unread. */
@@ -38,8 +39,14 @@ export interface SiteJwks {
 export interface JwtSite {
   /** The site id; a JWT's `aud` must name it. */
   readonly id: string;
-  /** Shared secrets for HS256 (the header `kid` picks one; without it each is tried). */
+  /**
+   * The site secrets. HS256 JWTs verify with the key derived from each for JWTs (HKDF-SHA256, label
+   * `"parlor jwt-hs256 v1"`), never with the secret itself: the header `kid` picks one; without it each is
+   * tried.
+   */
   readonly secrets: readonly SiteSecret[];
+  /** Secrets configured for HS256 JWTs alone, used as they are; when set they replace the derived keys. */
+  readonly jwtSecrets?: readonly SiteSecret[] | undefined;
   /** Public keys for RS256/ES256. Without it those algorithms are refused. */
   readonly jwks?: SiteJwks | undefined;
 }
@@ -54,12 +61,12 @@ export interface SiteJwtClaims {
   readonly email?: string;
 }
 
-/** The outcome of {@link verifySiteJwt}. */
-export type SiteJwtResult = { readonly ok: true; readonly claims: SiteJwtClaims } | CredentialFailure;
+/** The outcome of {@link verifySiteJwt}; `expiresAt` is the JWT's `exp`, in milliseconds since the epoch. */
+export type SiteJwtResult =
+  { readonly ok: true; readonly claims: SiteJwtClaims; readonly expiresAt: number } | CredentialFailure;
 
 type Algorithm = (typeof JWT_ALGORITHMS)[number];
 
-const encoder = new TextEncoder();
 const remoteJwks = new Map<string, JWTVerifyGetKey>();
 const localJwks = new WeakMap<readonly JWK[], JWTVerifyGetKey>();
 
@@ -130,7 +137,7 @@ async function verifyWithKeySet(jwt: string, keySet: JWTVerifyGetKey, options: J
 }
 
 async function verifyHs256(site: JwtSite, jwt: string, kid: unknown, options: JWTVerifyOptions): Promise<JWTPayload> {
-  const usable = site.secrets.filter((s) => typeof s.secret === 'string' && s.secret.length > 0);
+  const usable = purposeKeys(site.secrets, 'jwt-hs256', site.jwtSecrets);
   if (usable.length === 0) {
     throw new Refusal('unauthorized', 'This site has no shared secret, so it does not accept HS256 JWTs.');
   }
@@ -139,9 +146,9 @@ async function verifyHs256(site: JwtSite, jwt: string, kid: unknown, options: JW
     candidates = usable.filter((s) => s.kid === kid);
     if (candidates.length === 0) throw new Refusal('unauthorized', 'The JWT header kid names no secret of this site.');
   }
-  for (const [index, { secret }] of candidates.entries()) {
+  for (const [index, { key }] of candidates.entries()) {
     try {
-      return (await jwtVerify(jwt, encoder.encode(secret), options)).payload;
+      return (await jwtVerify(jwt, key, options)).payload;
     } catch (error) {
       const last = index === candidates.length - 1;
       if (last || !isJoseError(error, 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED')) throw error;
@@ -176,7 +183,7 @@ async function verifyAsymmetric(site: JwtSite, jwt: string, options: JWTVerifyOp
   }
 }
 
-function checkClaims(payload: JWTPayload, nowSeconds: number): SiteJwtClaims {
+function checkClaims(payload: JWTPayload, nowSeconds: number): SiteJwtClaims & { exp: number } {
   const { sub, iat, exp } = payload;
   if (typeof sub !== 'string' || sub.length === 0 || sub.length > MAX_SUB_LENGTH) {
     throw new Refusal('unauthorized', `The JWT "sub" claim must be a string of 1 to ${MAX_SUB_LENGTH} characters.`);
@@ -190,7 +197,7 @@ function checkClaims(payload: JWTPayload, nowSeconds: number): SiteJwtClaims {
   if (exp - iat > MAX_JWT_LIFETIME_SECONDS) {
     throw new Refusal('unauthorized', 'The JWT lives longer than 24 hours (exp - iat); issue short-lived tokens.');
   }
-  const claims: { sub: string; name?: string; email?: string } = { sub };
+  const claims: { sub: string; name?: string; email?: string; exp: number } = { sub, exp };
   const { name, email } = payload;
   if (typeof name === 'string' && name.length > 0) claims.name = name.slice(0, MAX_NAME_LENGTH);
   if (typeof email === 'string' && email.length > 0 && email.length <= MAX_EMAIL_LENGTH) claims.email = email;
@@ -233,7 +240,7 @@ function describe(error: unknown): CredentialFailure {
   }
 }
 
-async function verify(site: JwtSite, jwt: string, now: number): Promise<SiteJwtClaims> {
+async function verify(site: JwtSite, jwt: string, now: number): Promise<SiteJwtClaims & { exp: number }> {
   if (typeof jwt !== 'string' || jwt.length === 0 || jwt.length > MAX_JWT_LENGTH) {
     throw new Refusal('unauthorized', 'The JWT is missing or too long.');
   }
@@ -263,7 +270,8 @@ async function verify(site: JwtSite, jwt: string, now: number): Promise<SiteJwtC
 /**
  * Verifies a JWT that a site's backend signed for one of its users (`jwt` auth mode).
  *
- * - Algorithms: HS256 with a site secret (the header `kid` picks it; an unknown `kid` is refused; without a
+ * - Algorithms: HS256 with the JWT key of a site secret (HKDF-SHA256 of the secret, label
+ *   `"parlor jwt-hs256 v1"`, or a dedicated `jwtSecrets` entry; the header `kid` picks it; an unknown `kid` is refused; without a
  *   `kid` every secret is tried), RS256/ES256 with the site's JWKS (inline `keys`, else `url`, fetched and
  *   cached per URL). `none` and every other algorithm are refused, as is HS256 without a secret and
  *   RS256/ES256 without a JWKS.
@@ -284,7 +292,8 @@ async function verify(site: JwtSite, jwt: string, now: number): Promise<SiteJwtC
  */
 export async function verifySiteJwt(site: JwtSite, jwt: string, now: number): Promise<SiteJwtResult> {
   try {
-    return { ok: true, claims: await verify(site, jwt, now) };
+    const { exp, ...claims } = await verify(site, jwt, now);
+    return { ok: true, claims, expiresAt: exp * 1000 };
   } catch (error) {
     return describe(error);
   }

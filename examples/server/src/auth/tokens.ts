@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { deriveKey, purposeKeys } from './keys.js';
 import type { CredentialFailure, SiteSecret } from './types.js';
 
 /**
@@ -60,8 +61,8 @@ interface TokenPayload {
   exp?: number;
 }
 
-function sign(secret: string, signingInput: string): Buffer {
-  return createHmac('sha256', secret).update(signingInput, 'utf8').digest();
+function sign(key: Buffer, signingInput: string): Buffer {
+  return createHmac('sha256', key).update(signingInput, 'utf8').digest();
 }
 
 function fail(code: CredentialFailure['code'], message: string): CredentialFailure {
@@ -89,7 +90,9 @@ function parsePayload(encoded: string): TokenPayload | null {
 /**
  * Mints an opaque signed token: `v1.<payload>.<signature>`, where the payload is the base64url JSON
  * `{ kind, site, sub, iat, exp? }` (times in seconds) and the signature is the base64url HMAC-SHA256 of
- * `v1.<payload>` keyed with `secret`. Sign with the site's first (current) secret.
+ * `v1.<payload>` keyed with the server-token key derived from `secret` (HKDF-SHA256, label
+ * `"parlor server-token v1"`): a key no site backend and no other purpose uses, so no user hash or JWT the
+ * site signs can be a token. Sign with the site's first (current) secret.
  *
  * @throws TypeError or RangeError on invalid arguments (an empty secret, site or visitor id, a bad time or
  * lifetime): these are programming errors, not visitor input.
@@ -117,12 +120,12 @@ export function mintToken(secret: string, options: MintTokenOptions): string {
   const payload: TokenPayload = { kind, site: siteId, sub: visitorId, iat };
   if (ttl !== null) payload.exp = iat + ttl;
   const signingInput = `${VERSION}.${Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url')}`;
-  return `${signingInput}.${sign(secret, signingInput).toString('base64url')}`;
+  return `${signingInput}.${sign(deriveKey(secret, 'server-token'), signingInput).toString('base64url')}`;
 }
 
 /**
- * Verifies a token made by {@link mintToken}: the signature against every secret (constant time; any one
- * of them passes, for key rotation), then the kind, the site and the expiry. Never throws: garbage, overlong
+ * Verifies a token made by {@link mintToken}: the signature against the server-token key of every secret
+ * (constant time; any one of them passes, for key rotation; a token signed with a raw secret never does), then the kind, the site and the expiry. Never throws: garbage, overlong
  * or non-string input is refused as `unauthorized`; an expired token is `token_expired`.
  *
  * @example
@@ -152,10 +155,9 @@ export function verifyToken(
   }
   const signingInput = `${VERSION}.${encodedPayload}`;
   let verified = false;
-  for (const { secret } of secrets) {
-    if (typeof secret !== 'string' || secret.length === 0) continue;
+  for (const { key } of purposeKeys(secrets, 'server-token')) {
     // Compare first, so every secret is tried and the time taken does not say which one matched.
-    verified = timingSafeEqual(sign(secret, signingInput), signature) || verified;
+    verified = timingSafeEqual(sign(key, signingInput), signature) || verified;
   }
   if (!verified) return fail('unauthorized', 'The token signature does not verify.');
 

@@ -1,4 +1,5 @@
 import { SignJWT } from 'jose';
+import { purposeKeys } from '../auth/keys.js';
 import type { SiteConfig } from '../config.js';
 import { verifyAppProxySignature } from './app-proxy-signature.js';
 
@@ -45,7 +46,8 @@ export async function appProxyToken(sites: Iterable<SiteConfig>, search: string,
   const { customerId } = result.request;
   if (!customerId) return { status: 200, body: { token: null } };
   if (!site.auth.allow.includes('jwt')) return refuse(403, 'forbidden', 'this site does not accept jwt auth');
-  const [signing] = site.secrets;
+  // The site's HS256 JWT key (derived for JWTs, or its dedicated jwtSecrets), never a raw site secret.
+  const [signing] = purposeKeys(site.secrets, 'jwt-hs256', site.jwtSecrets);
   if (!signing) return refuse(500, 'internal', 'the site has no secret');
   const iat = Math.floor(now / 1000);
   const exp = iat + site.shopify.tokenTtlSeconds;
@@ -55,6 +57,6 @@ export async function appProxyToken(sites: Iterable<SiteConfig>, search: string,
     .setAudience(site.id)
     .setIssuedAt(iat)
     .setExpirationTime(exp)
-    .sign(new TextEncoder().encode(signing.secret));
+    .sign(signing.key);
   return { status: 200, body: { token, expiresAt: exp * 1000 } };
 }

@@ -4,6 +4,10 @@
  * plays both the storefront (product page, Ajax Cart API, customer login) and Shopify's app proxy, which
  * signs `/apps/parlor/*` requests exactly as Shopify does and hands them to the real proxy endpoint.
  * Only sites with `shopify.storefront: true` get it. Its state (carts) lives in memory.
+ *
+ * A **test fixture**: its login signs in as any customer id and its app proxy then gets a real JWT for that
+ * customer, signed with the site's JWT key. The server builds it only with `PARLOR_TEST_FIXTURES=1`
+ * (`testFixtures`), and refuses that together with `PUBLIC_URL`.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -248,6 +248,7 @@ window.ShopifyAnalytics.meta = ${scriptJson(meta)};</script>
 <body>
 <div id="shopify-section-header" class="shopify-section"><header>
   <a class="logo" href="${escapeHtml(o.root)}">Harbour Store</a>
+  <small id="fixture-label">Test fixture: not a real store</small>
   ${
     o.customer
       ? `<span id="account">Signed in (customer ${escapeHtml(o.customer)})</span> <a id="logout" href="${escapeHtml(o.root)}account/logout">Log out</a>`

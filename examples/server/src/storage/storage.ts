@@ -17,6 +17,12 @@ import type { Attributes, Body, Cart, Consent, Page, Role } from '@parlor/core/p
 /** How a visitor authenticated. */
 export type VisitorMode = 'anonymous' | 'identified' | 'jwt';
 
+/**
+ * `lastSeenAt` of an anonymous visitor whose conversations were carried over into a user (protocol §5.4):
+ * its tokens are spent and it is never resumed again. The record stays, as its messages name it.
+ */
+export const MERGED_VISITOR_LAST_SEEN = -1;
+
 /** A visitor of a site. Identified visitors are unique per (site, userId). */
 export interface VisitorRecord {
   id: string;

@@ -22,8 +22,8 @@ export const anonymousAuthSchema = z.object({
 });
 
 /**
- * A logged-in user of the site, proven by `userHash` = hex HMAC-SHA256(site secret, userId), computed
- * by the site's own server.
+ * A logged-in user of the site, proven by `userHash` = hex HMAC-SHA256(user-hash key, userId), computed
+ * by the site's own server; the key is derived from the site secret for user hashes alone (docs/auth.md).
  */
 export const identifiedAuthSchema = z.object({
   mode: z.literal('identified'),
@@ -35,7 +35,7 @@ export const identifiedAuthSchema = z.object({
   token: z.optional(token),
 });
 
-/** A JWT signed by the site's backend (HS256 with the site secret, or RS256/ES256 via JWKS). */
+/** A JWT signed by the site's backend (HS256 with the JWT key derived from the site secret, or RS256/ES256 via JWKS). */
 export const jwtAuthSchema = z.object({
   mode: z.literal('jwt'),
   jwt: z.string().check(z.minLength(1), z.maxLength(8192)),

@@ -107,8 +107,17 @@ export class ParlorComposer extends LitElement {
   #arrival: Promise<ChatClient> | undefined;
   #arrived: ((client: ChatClient) => void) | undefined;
   #textWaits = false;
+  /** Whether the client had a visitor at the last update: losing it is a logout, and the draft goes with them. */
+  #hadVisitor = false;
 
   protected override willUpdate(changed: PropertyValues<this>): void {
+    const hasVisitor = Boolean(this.#chat.state?.visitor);
+    // Signed out: an unsent draft is the previous person's text, not the next one's.
+    if (this.#hadVisitor && !hasVisitor && this.textarea) {
+      this.#stopTyping();
+      this.textarea.value = '';
+    }
+    this.#hadVisitor = hasVisitor;
     if (changed.has('client')) {
       this.#stopTyping();
       this.#chat.client = this.client;

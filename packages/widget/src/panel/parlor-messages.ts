@@ -166,6 +166,8 @@ export class ParlorMessages extends LitElement {
   #baseline: { id: string; seq: number } | undefined;
   #announced = new Set<string>();
   #announcements: { key: string; text: string }[] = [];
+  /** The visitor the announcements were made for: when the person changes (logout), they are forgotten. */
+  #visitorId: string | null = null;
 
   /** The chat client to render; provided by `<parlor-panel>` through context. */
   @consume({ context: clientContext, subscribe: true })
@@ -200,9 +202,25 @@ export class ParlorMessages extends LitElement {
       this.#baseline = undefined;
       this.#takeBaseline();
     }
+    this.#forgetPreviousPerson();
     const log = this.#log;
     this.#before = log ? { top: log.scrollTop, height: log.scrollHeight, following: this.#following(log) } : undefined;
     this.#markRead();
+  }
+
+  /**
+   * Another person now (logout, or a different user): the live region must not keep reading out, or holding in
+   * the page, what was said to the one before. The timeline is theirs to clear (the client does); these are ours.
+   */
+  #forgetPreviousPerson(): void {
+    const visitorId = this.#chat.state?.visitor?.id ?? null;
+    if (visitorId === this.#visitorId) return;
+    if (this.#visitorId !== null) {
+      this.#announcements = [];
+      this.#announced.clear();
+      this.#baseline = undefined;
+    }
+    this.#visitorId = visitorId;
   }
 
   protected override firstUpdated(): void {
