@@ -32,7 +32,7 @@ import {
   types,
   type Row,
 } from './pg-rows.js';
-import type { AppendResult, DailyCount, Storage } from './storage.js';
+import { clientIdKey, type AppendResult, type DailyCount, type Storage } from './storage.js';
 
 /** Options of {@link createPgStorage}. */
 export interface PgStorageOptions {
@@ -138,7 +138,7 @@ export function createPgStorage(options: PgStorageOptions): Storage {
   async function append(message: Parameters<Storage['appendMessage']>[0]): Promise<AppendResult> {
     const params = [
       message.conversationId,
-      message.clientId,
+      clientIdKey(message.clientId),
       sideOf(message.role),
       message.role,
       message.authorId,
