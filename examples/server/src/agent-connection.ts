@@ -56,6 +56,13 @@ export class AgentConnection extends ConnectionBase {
   readonly #stale = new Set<string>();
   #staleTimer: NodeJS.Timeout | undefined;
   readonly #helloTimer: NodeJS.Timeout;
+  /**
+   * Until the first `visitors` is out, presence changes wait: the first frames are `welcome`, `presence`,
+   * `visitors`, in that order (§8.2), whatever the fan-out delivers meanwhile.
+   */
+  #greeted = false;
+  /** The last `presence` frame sent (JSON): an unchanged one is not sent again. */
+  #lastPresence = '';
 
   constructor(ws: WebSocket, hub: Hub, peer: Peer) {
     super(ws, hub, peer, 'agent');
@@ -146,8 +153,26 @@ export class AgentConnection extends ConnectionBase {
       limits: this.hub.config.limits,
       serverTime: this.hub.now(),
     });
+    this.#sendPresence(true);
     this.#publishPresence();
     await this.#sendVisitors();
+    this.#greeted = true;
+    this.#sendPresence(); // any change that came in meanwhile
+  }
+
+  /** Sends the presence of the agents sharing a site with this one, unless unchanged or before `visitors`. */
+  #sendPresence(first = false): void {
+    if (!first && !this.#greeted) return;
+    const frame = {
+      type: 'presence',
+      agents: agentStatuses(this.hub)
+        .filter(({ agent }) => agentSites(this.hub, agent).some((s) => this.#sites.has(s)))
+        .map(({ agent, status }) => ({ id: agent.id, name: agent.name, status })),
+    } as const;
+    const json = JSON.stringify(frame);
+    if (json === this.#lastPresence) return;
+    this.#lastPresence = json;
+    this.send(frame);
   }
 
   /** The conversation if it belongs to one of the agent's sites, else null. */
@@ -419,12 +444,7 @@ export class AgentConnection extends ConnectionBase {
         }, 250);
         return;
       case 'presence':
-        this.send({
-          type: 'presence',
-          agents: agentStatuses(this.hub)
-            .filter(({ agent }) => agentSites(this.hub, agent).some((s) => this.#sites.has(s)))
-            .map(({ agent, status }) => ({ id: agent.id, name: agent.name, status })),
-        });
+        this.#sendPresence();
         return;
       case 'visitor-conversation':
         return;
