@@ -13,7 +13,7 @@ export type FanoutEvent =
   /** A conversation's state changed (status, read points); listeners reload it. */
   | { kind: 'conversation'; conversation: string }
   /** A visitor got a new conversation: their other connections subscribe to it. */
-  | { kind: 'visitor-conversation'; visitor: string; conversation: string }
+  | { kind: 'visitor-conversation'; visitor: string; conversation: string; origin?: string }
   /** The live visitors of a site changed. */
   | { kind: 'visitors'; site: string }
   /** Agent presence on a site changed. */

@@ -119,6 +119,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       config.limits.messageBurst * 3,
       options.now ?? Date.now,
     ),
+    // Replays (§6.2): a visitor's backlog, refilled at the sustained message rate; per IP, two visitors' worth.
+    replayBudgets: new KeyedBuckets(
+      config.limits.messagesPerSecond,
+      config.limits.replayBudget ?? 0,
+      options.now ?? Date.now,
+    ),
+    ipReplays: new KeyedBuckets(
+      config.limits.messagesPerSecond,
+      (config.limits.replayBudget ?? 0) * 2,
+      options.now ?? Date.now,
+    ),
     now: options.now ?? Date.now,
   };
   const connections = new Set<ConnectionBase>();
@@ -263,13 +274,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
   });
 
-  // Heartbeat: a socket silent for two ping intervals is half-open or abandoned.
+  // Forget rate buckets that refilled. (Each connection closes itself when silent too long: see ConnectionBase.)
   const sweep = setInterval(
     () => {
-      const deadline = hub.now() - config.limits.pingIntervalMs * 2;
-      for (const c of connections) if (c.lastFrameAt < deadline) c.close(4010, 'heartbeat_timeout');
       ipRequests.sweep();
       hub.ipMessages.sweep();
+      hub.ipReplays.sweep();
+      hub.replayBudgets.sweep();
     },
     Math.min(5000, config.limits.pingIntervalMs),
   );

@@ -51,6 +51,10 @@ export interface TestServerOptions {
   dataDir?: string;
   maxConnectionsPerIp?: number;
   helloTimeoutMs?: number;
+  /** Listen on this port (default: a free one), e.g. to come back where clients expect the server. */
+  port?: number;
+  /** The server's clock (default `Date.now`). */
+  now?: () => number;
 }
 
 /** The default test sites: `shop` (all auth modes, analytics on) and `members` (jwt/identified only). */
@@ -84,7 +88,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ],
   });
   const config: ServerConfig = {
-    port: 0,
+    port: options.port ?? 0,
     host: '127.0.0.1',
     dataDir,
     publicUrl: null,
@@ -98,7 +102,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   };
   const storage = createSqliteStorage({ file: join(dataDir, 'parlor.db') });
   await storage.migrate();
-  const server = await startServer({ config, storage });
+  const server = await startServer({ config, storage, ...(options.now ? { now: options.now } : {}) });
   return {
     ...server,
     dataDir,
