@@ -11,6 +11,7 @@ import { safeEqual } from './auth/index.js';
 import type { AgentConfig } from './config.js';
 import { ConnectionBase, type Peer } from './connection-base.js';
 import { topics, type FanoutEvent } from './fanout.js';
+import type { FramePeek } from './frame-peek.js';
 import {
   agentStatuses,
   appendAndPublish,
@@ -87,9 +88,13 @@ export class AgentConnection extends ConnectionBase {
     }
   }
 
-  protected override async handle(text: string): Promise<void> {
+  protected override async handle(text: string, peek: FramePeek): Promise<void> {
     const parsed = parseFrame(agentClientFrameSchema, text, this.hub.config.limits.maxFrameBytes);
-    if (!parsed.ok) return this.error(parsed.code, parsed.message, parsed.frame ? { frame: parsed.frame } : {});
+    if (!parsed.ok) {
+      // A refused send or proactive names its id (read before parsing), so the console can mark it failed.
+      const id = peek.id && (peek.type === 'send' || peek.type === 'proactive') ? { id: peek.id } : {};
+      return this.error(parsed.code, parsed.message, { ...id, ...(parsed.frame ? { frame: parsed.frame } : {}) });
+    }
     const frame = parsed.frame;
     if (frame.type === 'hello') {
       if (this.#agent) return this.error('invalid_state', 'hello was already received', { frame: 'hello' });

@@ -215,6 +215,21 @@ describe('§6.2/§12: every refusal of a send names it', () => {
     ada.client.close();
   });
 
+  it('names the send in `bad_frame` on both sockets', async () => {
+    const { client } = await visitor(server);
+    const id = uuidv7();
+    client.send({ type: 'send', id, body: { kind: 'text', text: 42 } });
+    const refused = await client.next<Answer>('error');
+    assert.deepEqual([refused.code, refused.id], ['bad_frame', id]);
+    client.close();
+    const ada = await agent(server);
+    const agentId = uuidv7();
+    ada.client.send({ type: 'proactive', id: agentId, visitor: 'not a visitor id', text: 'hi' });
+    const agentRefused = await ada.client.next<Answer>('error');
+    assert.deepEqual([agentRefused.code, agentRefused.id], ['bad_frame', agentId]);
+    ada.client.close();
+  });
+
   it('refuses a send whose duplicate keys say two ids, storing neither', async () => {
     const { client } = await visitor(server);
     const [first, second] = [uuidv7(), uuidv7()];
