@@ -11,6 +11,7 @@ import { safeEqual } from './auth/index.js';
 import type { AgentConfig } from './config.js';
 import { ConnectionBase, type Peer } from './connection-base.js';
 import { topics, type FanoutEvent } from './fanout.js';
+import type { FramePeek } from './frame-peek.js';
 import {
   agentStatuses,
   appendAndPublish,
@@ -56,6 +57,13 @@ export class AgentConnection extends ConnectionBase {
   readonly #stale = new Set<string>();
   #staleTimer: NodeJS.Timeout | undefined;
   readonly #helloTimer: NodeJS.Timeout;
+  /**
+   * Until the first `visitors` is out, presence changes wait: the first frames are `welcome`, `presence`,
+   * `visitors`, in that order (§8.2), whatever the fan-out delivers meanwhile.
+   */
+  #greeted = false;
+  /** The last `presence` frame sent (JSON): an unchanged one is not sent again. */
+  #lastPresence = '';
 
   constructor(ws: WebSocket, hub: Hub, peer: Peer) {
     super(ws, hub, peer, 'agent');
@@ -80,9 +88,13 @@ export class AgentConnection extends ConnectionBase {
     }
   }
 
-  protected override async handle(text: string): Promise<void> {
+  protected override async handle(text: string, peek: FramePeek): Promise<void> {
     const parsed = parseFrame(agentClientFrameSchema, text, this.hub.config.limits.maxFrameBytes);
-    if (!parsed.ok) return this.error(parsed.code, parsed.message, parsed.frame ? { frame: parsed.frame } : {});
+    if (!parsed.ok) {
+      // A refused send or proactive names its id (read before parsing), so the console can mark it failed.
+      const id = peek.id && (peek.type === 'send' || peek.type === 'proactive') ? { id: peek.id } : {};
+      return this.error(parsed.code, parsed.message, { ...id, ...(parsed.frame ? { frame: parsed.frame } : {}) });
+    }
     const frame = parsed.frame;
     if (frame.type === 'hello') {
       if (this.#agent) return this.error('invalid_state', 'hello was already received', { frame: 'hello' });
@@ -146,8 +158,26 @@ export class AgentConnection extends ConnectionBase {
       limits: this.hub.config.limits,
       serverTime: this.hub.now(),
     });
+    this.#sendPresence(true);
     this.#publishPresence();
     await this.#sendVisitors();
+    this.#greeted = true;
+    this.#sendPresence(); // any change that came in meanwhile
+  }
+
+  /** Sends the presence of the agents sharing a site with this one, unless unchanged or before `visitors`. */
+  #sendPresence(first = false): void {
+    if (!first && !this.#greeted) return;
+    const frame = {
+      type: 'presence',
+      agents: agentStatuses(this.hub)
+        .filter(({ agent }) => agentSites(this.hub, agent).some((s) => this.#sites.has(s)))
+        .map(({ agent, status }) => ({ id: agent.id, name: agent.name, status })),
+    } as const;
+    const json = JSON.stringify(frame);
+    if (json === this.#lastPresence) return;
+    this.#lastPresence = json;
+    this.send(frame);
   }
 
   /** The conversation if it belongs to one of the agent's sites, else null. */
@@ -419,12 +449,7 @@ export class AgentConnection extends ConnectionBase {
         }, 250);
         return;
       case 'presence':
-        this.send({
-          type: 'presence',
-          agents: agentStatuses(this.hub)
-            .filter(({ agent }) => agentSites(this.hub, agent).some((s) => this.#sites.has(s)))
-            .map(({ agent, status }) => ({ id: agent.id, name: agent.name, status })),
-        });
+        this.#sendPresence();
         return;
       case 'visitor-conversation':
         return;

@@ -1,6 +1,7 @@
 import type { RawData, WebSocket } from 'ws';
 import type { ErrorCode } from '@parlor/core/protocol';
 import type { FanoutEvent, FanoutListener } from './fanout.js';
+import { PEEK_CHARS, peekFrame, type FramePeek } from './frame-peek.js';
 import type { Hub } from './hub.js';
 import { newId } from './ids.js';
 import type { Logger } from './log.js';
@@ -22,6 +23,19 @@ const MAX_QUEUED = 1000;
 const MAX_STRIKES = 100;
 /** A client that does not read its socket is dropped once this much is buffered for it. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+/** The first `bytes` of a WebSocket message, decoded (a character cut at the end is harmless to a peek). */
+function head(data: RawData, bytes: number): string {
+  const first = Array.isArray(data) ? (data[0] ?? Buffer.alloc(0)) : data;
+  const buffer = Buffer.isBuffer(first) ? first : Buffer.from(first); // an ArrayBuffer is viewed, not copied
+  return buffer.subarray(0, bytes).toString('utf8');
+}
+
+/** A WebSocket message's size in bytes. */
+function byteLength(data: RawData): number {
+  if (Array.isArray(data)) return data.reduce((sum, part) => sum + part.length, 0);
+  return data.byteLength;
+}
 
 /** Where a connection came from. */
 export interface Peer {
@@ -49,6 +63,8 @@ export abstract class ConnectionBase {
   #queued = 0;
   #strikes = 0;
   #closed = false;
+  /** Fires when the socket has been silent for the idle limit (§4 Heartbeat), re-armed from the last frame. */
+  #idleTimer: NodeJS.Timeout;
   /** No new frames are read (closing or shutting down). */
   #draining = false;
   /** Frames already queued are dropped rather than handled (closing for cause). */
@@ -65,13 +81,24 @@ export abstract class ConnectionBase {
     this.lastFrameAt = hub.now();
     const { framesPerSecond } = hub.config.limits;
     this.#frames = new TokenBucket(framesPerSecond, framesPerSecond * 2, hub.now);
+    this.#idleTimer = this.#armIdle(this.#idleMs);
     ws.on('message', (data, isBinary) => this.#receive(data, isBinary));
     ws.on('close', () => this.#onClose());
     ws.on('error', (error) => this.log.warn('socket error', { error: error.message }));
   }
 
-  /** Handles one parsed text frame. Runs strictly after the previous frame's handler finished. */
-  protected abstract handle(text: string): Promise<void>;
+  /**
+   * Handles one text frame. Runs strictly after the previous frame's handler finished. `peek` is what the
+   * frame's first characters say (see {@link peekFrame}), for answers that must name its type or id.
+   */
+  protected abstract handle(text: string, peek: FramePeek): Promise<void>;
+  /**
+   * True for a frame the connection meters itself (a visitor's `send` against the message limits), so the
+   * frame limit does not refuse it first. Only frames whose type and id the peek found qualify.
+   */
+  protected metersItself(_peek: FramePeek): boolean {
+    return false;
+  }
   /** Delivers a fanned-out event to this client. */
   protected abstract onEvent(event: FanoutEvent): void;
   /** Called once when the socket closed. */
@@ -85,15 +112,24 @@ export abstract class ConnectionBase {
     this.lastFrameAt = this.hub.now();
     this.hub.metrics.framesIn++;
     if (this.#closed || this.#draining) return;
-    const wait = this.#frames.take();
-    if (wait > 0) {
-      if (++this.#strikes > MAX_STRIKES) this.close(4029, 'rate_limited');
-      else this.error('rate_limited', 'too many frames', { retryAfterMs: wait });
-      return;
+    // Only the first bytes are decoded before the frame is accepted: a refusal costs the same for any size.
+    const peek = isBinary ? {} : peekFrame(head(data, PEEK_CHARS * 3));
+    if (!this.metersItself(peek)) {
+      const wait = this.#frames.take();
+      if (wait > 0) {
+        if (!this.strike()) this.error('rate_limited', 'too many frames', { retryAfterMs: wait, ...this.#idOf(peek) });
+        return;
+      }
+      this.#strikes = 0;
     }
-    this.#strikes = 0;
     if (isBinary) {
       this.error('bad_frame', 'binary frames are not part of the protocol');
+      return;
+    }
+    const { maxFrameBytes } = this.hub.config.limits;
+    if (byteLength(data) > maxFrameBytes) {
+      // Refused on arrival, never queued: the queue holds only frames of a size the server handles.
+      if (!this.strike()) this.error('too_large', `frame is over ${maxFrameBytes} bytes`, this.#idOf(peek));
       return;
     }
     if (this.#queued >= MAX_QUEUED) {
@@ -105,7 +141,7 @@ export abstract class ConnectionBase {
       : Buffer.from(data as ArrayBuffer).toString('utf8');
     if (++this.#queued === PAUSE_AT) this.#ws.pause();
     this.#queue = this.#queue
-      .then(() => (this.#closed || this.#skipQueued ? undefined : this.handle(text)))
+      .then(() => (this.#closed || this.#skipQueued ? undefined : this.handle(text, peek)))
       .catch((error: unknown) => {
         this.log.error('frame handler failed', { error: error instanceof Error ? error.message : String(error) });
         this.error('internal', 'the server could not process that frame');
@@ -113,6 +149,47 @@ export abstract class ConnectionBase {
       .finally(() => {
         if (--this.#queued === RESUME_AT && this.#ws.isPaused && !this.#closed) this.#ws.resume();
       });
+  }
+
+  /** A refused send or proactive names its id, so a client pipelining sends knows which one to resend. */
+  #idOf(peek: FramePeek): { id?: string } {
+    return peek.id && (peek.type === 'send' || peek.type === 'proactive') ? { id: peek.id } : {};
+  }
+
+  /**
+   * Counts a refused frame. Returns true when that made too many in a row and the connection is closing
+   * (4029); the caller then sends nothing more.
+   */
+  protected strike(): boolean {
+    if (++this.#strikes <= MAX_STRIKES) return false;
+    this.close(4029, 'rate_limited');
+    return true;
+  }
+
+  /** A frame was accepted: the run of refusals is over. */
+  protected forgive(): void {
+    this.#strikes = 0;
+  }
+
+  /** Silence after which the socket is closed: twice the announced ping interval (§4 Heartbeat). */
+  get #idleMs(): number {
+    return this.hub.config.limits.pingIntervalMs * 2;
+  }
+
+  /**
+   * Closes the socket exactly when it has been silent for {@link #idleMs}: the timer is armed for the last
+   * frame's deadline and, when frames came meanwhile, re-armed for the new one (one timer per connection,
+   * nothing done per frame).
+   */
+  #armIdle(ms: number): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      if (this.#closed) return;
+      const left = this.lastFrameAt + this.#idleMs - this.hub.now();
+      if (left <= 0) this.close(4010, 'heartbeat_timeout');
+      else this.#idleTimer = this.#armIdle(left);
+    }, ms);
+    timer.unref();
+    return timer;
   }
 
   /**
@@ -189,6 +266,7 @@ export abstract class ConnectionBase {
   #onClose(): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#idleTimer);
     this.unsubscribeAll();
     this.closed();
   }

@@ -13,7 +13,7 @@ export type FanoutEvent =
   /** A conversation's state changed (status, read points); listeners reload it. */
   | { kind: 'conversation'; conversation: string }
   /** A visitor got a new conversation: their other connections subscribe to it. */
-  | { kind: 'visitor-conversation'; visitor: string; conversation: string }
+  | { kind: 'visitor-conversation'; visitor: string; conversation: string; origin?: string }
   /**
    * An anonymous visitor was carried over into a signed-in user: its other connections (any process) close,
    * so none keeps receiving the user's messages. `origin` is the connection that signed in.

@@ -49,6 +49,10 @@ export interface Hub {
   ipMessages: KeyedLimiter;
   /** Origin checks that count and log refusals. */
   origins: OriginGuard;
+  /** Each visitor's replay budget (§6.2): messages minted before the welcome, stored at the replay rate. */
+  replayBudgets: KeyedLimiter;
+  /** Replays per client IP across its visitors, so fresh visitors bring no fresh budget. */
+  ipReplays: KeyedLimiter;
   /** Agent presence by agent id: status and how many consoles they have open. */
   presence: Map<string, { agent: AgentConfig; status: 'online' | 'away'; connections: number }>;
   /** Agents with a console open on other server processes (kept by the Redis fan-out; empty otherwise). */
@@ -164,8 +168,8 @@ export function sitePresence(hub: Hub, site: string): Presence {
 
 /**
  * Stores a message and tells everyone who should know: the conversation's listeners get the message,
- * the site's agents a list refresh. A duplicate is re-sent to the conversation's listeners only; nothing
- * is published for a conflict.
+ * the site's agents a list refresh. A duplicate is not broadcast again (§9.2): only the agents' list row
+ * is refreshed. Nothing is published for a conflict.
  */
 export async function appendAndPublish(
   hub: Hub,
@@ -176,16 +180,18 @@ export async function appendAndPublish(
 ): Promise<AppendResult> {
   const result = await hub.storage.appendMessage(message);
   if (result.status === 'conflict') return result;
-  // A duplicate is published again: the process that stored it may have died between its commit and its
-  // publish. Listeners key messages by seq, so a second copy changes nothing for them (at least once).
-  hub.fanout.publish(topics.conversation(message.conversationId), {
-    kind: 'message',
-    message: toWireMessage(result.message, ''),
-    origin,
-    receivedAt,
-  });
-  if (result.status !== 'stored') return result;
-  hub.metrics.messagesStored++;
+  if (result.status === 'stored') {
+    hub.metrics.messagesStored++;
+    hub.fanout.publish(topics.conversation(message.conversationId), {
+      kind: 'message',
+      message: toWireMessage(result.message, ''),
+      origin,
+      receivedAt,
+    });
+  }
+  // Also for a duplicate: the process that stored it may have died between its commit and its publish.
+  // The row is read from storage, so a repeat costs one coalesced refresh and tells agents nothing twice;
+  // the visitor's other tabs, whose sockets died with that process, get the message when they resume.
   hub.fanout.publish(topics.agents(siteId), { kind: 'conversation', conversation: message.conversationId });
   return result;
 }
@@ -198,9 +204,15 @@ export function rebase(message: Message, base: string): Message {
 
 /**
  * Starts a conversation for a visitor (ids are minted here, never taken from clients) and tells the
- * visitor's other connections to follow it.
+ * visitor's other connections to follow it. `origin`, the connection that started it, learns the new
+ * conversation from its own answer (the `ack`), so it gets no `conversation` frame for it.
  */
-export async function startConversation(hub: Hub, siteId: string, visitorId: string): Promise<ConversationRecord> {
+export async function startConversation(
+  hub: Hub,
+  siteId: string,
+  visitorId: string,
+  origin?: string,
+): Promise<ConversationRecord> {
   const now = hub.now();
   const conversation = await hub.storage.createConversation({
     id: newId('c'),
@@ -220,6 +232,7 @@ export async function startConversation(hub: Hub, siteId: string, visitorId: str
     kind: 'visitor-conversation',
     visitor: visitorId,
     conversation: conversation.id,
+    ...(origin ? { origin } : {}),
   });
   return conversation;
 }

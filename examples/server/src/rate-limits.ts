@@ -38,6 +38,10 @@ export interface RateLimits {
   ipMessages: KeyedLimiter;
   /** Requests per client IP on the public HTTP endpoints (uploads, events). */
   ipRequests: KeyedLimiter;
+  /** Each visitor's replay budget (protocol §6.2), keyed by visitor id. */
+  visitorReplays: KeyedLimiter;
+  /** Replays per client IP across its visitors, so fresh visitors bring no fresh budget. */
+  ipReplays: KeyedLimiter;
   /** WebSocket connections per client IP. */
   connections: ConnectionSlots;
   /** Where the limits live, for logs and tests. */
@@ -51,6 +55,10 @@ export interface RateLimitSettings {
   messageBurst: number;
   requestsPerSecond: number;
   requestBurst: number;
+  /** Replays (§6.2) refill at this rate: the sustained message rate, so replays add nothing over time. */
+  replaysPerSecond: number;
+  /** A visitor's replay budget; an IP's is twice that. 0 turns the replay lane off. */
+  replayBudget: number;
 }
 
 /** In-process connection slots: a count per IP. */
@@ -85,7 +93,9 @@ class MemorySlots implements ConnectionSlots {
  *
  * @example
  * ```ts
- * const limits = createMemoryRateLimits({ messagesPerSecond: 10, messageBurst: 60, requestsPerSecond: 5, requestBurst: 30 });
+ * const limits = createMemoryRateLimits({
+ *   messagesPerSecond: 10, messageBurst: 60, requestsPerSecond: 5, requestBurst: 30, replaysPerSecond: 2, replayBudget: 500,
+ * });
  * if (limits.ipRequests.take(ip) > 0) reply429();
  * ```
  */
@@ -93,6 +103,8 @@ export function createMemoryRateLimits(settings: RateLimitSettings, now: () => n
   return {
     ipMessages: new KeyedBuckets(settings.messagesPerSecond, settings.messageBurst, now),
     ipRequests: new KeyedBuckets(settings.requestsPerSecond, settings.requestBurst, now),
+    visitorReplays: new KeyedBuckets(settings.replaysPerSecond, settings.replayBudget, now),
+    ipReplays: new KeyedBuckets(settings.replaysPerSecond, settings.replayBudget * 2, now),
     connections: new MemorySlots(),
     store: 'memory',
     close: async () => {},
@@ -251,6 +263,8 @@ export function createRedisRateLimits(
   return {
     ipMessages: bucket('messages', settings.messagesPerSecond, settings.messageBurst, fallback.ipMessages),
     ipRequests: bucket('requests', settings.requestsPerSecond, settings.requestBurst, fallback.ipRequests),
+    visitorReplays: bucket('replays', settings.replaysPerSecond, settings.replayBudget, fallback.visitorReplays),
+    ipReplays: bucket('ip-replays', settings.replaysPerSecond, settings.replayBudget * 2, fallback.ipReplays),
     connections,
     store: 'redis',
     async close() {

@@ -30,15 +30,16 @@ export interface Responder {
 }
 
 /**
- * The built-in responder: the site's greeting after a conversation's first visitor message, and the
- * away message when that message (or one after a quiet hour) arrives outside business hours while no
- * agent has answered yet.
+ * The built-in responder: the site's greeting after a conversation's first visitor message unless an
+ * agent already wrote in it (a proactive message is the greeting then), and the away message when that
+ * message arrives outside business hours while no agent has answered yet.
  */
 export const greetingResponder: Responder = {
   name: 'Parlor',
   async respond({ site, conversation, seq, first, now }) {
     const replies: BotReply[] = [];
-    if (first && site.greeting) replies.push({ id: 'bot:greeting', text: site.greeting });
+    if (first && conversation.lastAgentSeq === 0 && site.greeting)
+      replies.push({ id: 'bot:greeting', text: site.greeting });
     if (conversation.lastAgentSeq === 0 && !withinBusinessHours(site, now) && site.awayMessage) {
       // One away note per visitor message that opens a conversation or follows no agent reply; keyed by
       // seq so it is idempotent.

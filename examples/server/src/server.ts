@@ -135,6 +135,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     messageBurst: config.limits.messageBurst * 3,
     requestsPerSecond: REQUESTS_PER_SECOND,
     requestBurst: REQUEST_BURST,
+    // Replays (§6.2): a visitor's backlog, refilled at the sustained message rate; per IP, two visitors' worth.
+    replaysPerSecond: config.limits.messagesPerSecond,
+    replayBudget: config.limits.replayBudget ?? 0,
   };
   const rateLimits =
     options.rateLimits ??
@@ -165,6 +168,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       log,
       now,
     }),
+    replayBudgets: rateLimits.visitorReplays,
+    ipReplays: rateLimits.ipReplays,
     now,
   };
   const connections = new Set<ConnectionBase>();
@@ -392,13 +397,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   );
   orphanSweep.unref();
 
-  // Heartbeat: a socket silent for two ping intervals is half-open or abandoned.
+  // Forget rate buckets that refilled. (Each connection closes itself when silent too long: see ConnectionBase.)
   const sweep = setInterval(
     () => {
-      const deadline = hub.now() - config.limits.pingIntervalMs * 2;
-      for (const c of connections) if (c.lastFrameAt < deadline) c.close(4010, 'heartbeat_timeout');
       ipRequests.sweep();
       hub.ipMessages.sweep();
+      hub.ipReplays.sweep();
+      hub.replayBudgets.sweep();
     },
     Math.min(5000, config.limits.pingIntervalMs),
   );

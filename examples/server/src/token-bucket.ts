@@ -25,11 +25,18 @@ export class TokenBucket {
 
   /** Spends a token. Returns 0 when allowed, else the milliseconds to wait for the next token. */
   take(): number {
+    const wait = this.wait();
+    if (wait === 0) this.#tokens -= 1;
+    return wait;
+  }
+
+  /**
+   * What {@link take} would answer, spending nothing: 0 when a token is there, else the milliseconds until
+   * one is. Lets a caller check several buckets and spend from all of them only when every one allows.
+   */
+  wait(): number {
     this.#refill();
-    if (this.#tokens >= 1) {
-      this.#tokens -= 1;
-      return 0;
-    }
+    if (this.#tokens >= 1) return 0;
     return Math.ceil(((1 - this.#tokens) / this.#rate) * 1000);
   }
 
@@ -54,13 +61,22 @@ export class KeyedBuckets {
 
   /** Spends a token of `key`'s bucket: 0 when allowed, else milliseconds to wait. */
   take(key: string): number {
+    return this.#bucket(key).take();
+  }
+
+  /** What {@link take} would answer for `key`, spending nothing (see {@link TokenBucket.wait}). */
+  wait(key: string): number {
+    return this.#buckets.get(key)?.wait() ?? 0; // a key with no bucket yet has a full one
+  }
+
+  #bucket(key: string): TokenBucket {
     let bucket = this.#buckets.get(key);
     if (!bucket) {
       if (this.#buckets.size > 10_000) this.sweep();
       bucket = this.#make();
       this.#buckets.set(key, bucket);
     }
-    return bucket.take();
+    return bucket;
   }
 
   /** Drops buckets that are full again. */

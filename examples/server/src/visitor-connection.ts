@@ -16,6 +16,7 @@ import { withinBusinessHours } from './business-hours.js';
 import { signingSecret, type SiteConfig } from './config.js';
 import { ConnectionBase, type Peer } from './connection-base.js';
 import { topics, type FanoutEvent } from './fanout.js';
+import { uuidv7Time, type FramePeek } from './frame-peek.js';
 import {
   appendAndPublish,
   conversationState,
@@ -93,10 +94,18 @@ function authSite(site: SiteConfig) {
 export class VisitorConnection extends ConnectionBase {
   #session: Session | null = null;
   readonly #messages: TokenBucket;
+  /** Replays on this connection (§6.2): `replayPerSecond`, a bucket of one second's worth. */
+  readonly #replays: TokenBucket | null;
   /**
-   * The earliest message refused for rate on this connection and not stored since. Until it is, later
-   * messages are refused too: frames handled in a bunch after a stall could otherwise see a refilled bucket
-   * and be stored ahead of it. Expires, so a message the client dropped cannot block the connection.
+   * The `serverTime` of the last `welcome`: a send whose id was minted before it is a replay (§6.2). The
+   * client sees the same number, so both sides draw the line in the same place whatever the clocks say.
+   */
+  #replayBefore = Number.NEGATIVE_INFINITY;
+  /**
+   * The first message refused for rate on this connection (in arrival order) and not stored since. Until
+   * it is, every other message is refused too: frames handled in a bunch after a stall could otherwise see
+   * a refilled bucket and be stored ahead of it. Expires, so a message the client dropped cannot block the
+   * connection.
    */
   #owed: { id: string; until: number } | null = null;
   readonly #helloTimer: NodeJS.Timeout;
@@ -107,6 +116,9 @@ export class VisitorConnection extends ConnectionBase {
     super(ws, hub, peer, 'visitor');
     const { messagesPerSecond, messageBurst } = hub.config.limits;
     this.#messages = new TokenBucket(messagesPerSecond, messageBurst, hub.now);
+    const { replayPerSecond, replayBudget } = hub.config.limits;
+    this.#replays =
+      replayPerSecond && replayBudget ? new TokenBucket(replayPerSecond, Math.max(1, replayPerSecond), hub.now) : null;
     this.#helloTimer = setTimeout(() => {
       if (!this.#session) this.fail('not_ready', 'no hello within the allowed time', 4008);
     }, hub.config.helloTimeoutMs);
@@ -125,13 +137,35 @@ export class VisitorConnection extends ConnectionBase {
     }
   }
 
-  protected override async handle(text: string): Promise<void> {
+  /**
+   * Once the session is up, a `send` whose id the peek found is metered by the message limits alone, never
+   * by the frame limit. Before it, a `send` is an ordinary frame (and answered `not_ready` once parsed).
+   */
+  protected override metersItself(peek: FramePeek): boolean {
+    return this.#session !== null && peek.type === 'send' && peek.id !== undefined;
+  }
+
+  protected override async handle(text: string, peek: FramePeek): Promise<void> {
+    // A send refused before it is parsed still names its id, so the client can mark or resend it.
+    const sendId = peek.type === 'send' && peek.id ? peek.id : undefined;
+    const about = sendId ? { id: sendId } : {};
+    let admitted = false;
+    if (sendId && this.#session) {
+      // Rate first, on the peeked id: a refused send costs no parse, whatever its size.
+      if (!(await this.#admit(this.#session, sendId))) return;
+      admitted = true;
+    }
     const parsed = parseFrame(clientFrameSchema, text, this.hub.config.limits.maxFrameBytes);
     if (!parsed.ok) {
-      this.error(parsed.code, parsed.message, parsed.frame ? { frame: parsed.frame } : {});
+      this.error(parsed.code, parsed.message, { ...about, ...(parsed.frame ? { frame: parsed.frame } : {}) });
       return;
     }
     const frame = parsed.frame;
+    if (admitted && (frame.type !== 'send' || frame.id !== sendId)) {
+      // Duplicate keys: what was metered must be what is handled.
+      this.error('bad_frame', 'duplicate type or id keys', { ...about, frame: frame.type });
+      return;
+    }
     const session = this.#session;
     if (frame.type === 'hello') {
       if (session) this.error('invalid_state', 'hello was already received', { frame: 'hello' });
@@ -139,11 +173,13 @@ export class VisitorConnection extends ConnectionBase {
       return;
     }
     if (!session) {
-      this.error('not_ready', 'the first frame must be hello', { frame: frame.type });
+      const id = frame.type === 'send' ? { id: frame.id } : {};
+      this.error('not_ready', 'the first frame must be hello', { frame: frame.type, ...id });
       return;
     }
     switch (frame.type) {
       case 'send':
+        if (!admitted && !(await this.#admit(session, frame.id))) return;
         return this.#send(session, frame);
       case 'sync':
         return this.#sync(session, frame.conversation, frame.epoch, frame.after);
@@ -326,6 +362,7 @@ export class VisitorConnection extends ConnectionBase {
     const mint = (kind: 'visitor' | 'session', ttlSeconds: number) =>
       mintToken(secret, { kind, siteId: site.id, visitorId: visitor.id, now, ttlSeconds });
     const away = !withinBusinessHours(site, now);
+    this.#replayBefore = now; // = welcome.serverTime
     this.send({
       type: 'welcome',
       v: PROTOCOL_VERSION,
@@ -373,6 +410,56 @@ export class VisitorConnection extends ConnectionBase {
 
   // ---- messages ----
 
+  /**
+   * The message limits (§6.2, §12), checked before a send is parsed: returns true and spends the tokens
+   * when `id` may be stored now; otherwise answers `rate_limited` with `id` and returns false.
+   *
+   * - Order: once a message is refused, every other one is refused until that first one comes back and is
+   *   admitted (arrival order, not id order: ids minted in one millisecond may carry random low bits).
+   * - Replay: an id minted before this session's `welcome` is a message the visitor wrote while
+   *   disconnected. While the visitor's and the IP's replay budgets last it goes at `replayPerSecond`;
+   *   the budgets refill at `messagesPerSecond`, so over time replays add no more than the sustained rate.
+   * - Live: every other message, and a replay the replay lane cannot take now, at `messagesPerSecond` with
+   *   `messageBurst`, per connection and per IP.
+   */
+  async #admit(session: Session, id: string): Promise<boolean> {
+    const { limits } = this.hub.config;
+    const now = this.hub.now();
+    const key = id.toLowerCase(); // ids are case-insensitive (§3.1)
+    const owed = this.#owed && this.#owed.until > now ? this.#owed : null;
+    const refuse = (message: string, retryAfterMs: number) => {
+      if (!owed || owed.id === key) this.#owed = { id: key, until: now + OWED_MS };
+      if (!this.strike()) this.error('rate_limited', message, { id, retryAfterMs });
+      return false;
+    };
+    if (owed && owed.id !== key)
+      return refuse('an earlier message was refused and goes first', Math.ceil(1000 / limits.messagesPerSecond));
+    const { ip } = this.peer;
+    const { replayBudgets, ipReplays, ipMessages } = this.hub;
+    let replayWait = Number.POSITIVE_INFINITY;
+    // The budgets may live in Redis (shared by every process): taken one after the other, so a visitor token
+    // spent while the IP's budget is empty is lost — the lane errs on the strict side, never the loose one.
+    if (
+      this.#replays &&
+      uuidv7Time(key) < this.#replayBefore &&
+      this.#replays.wait() === 0 &&
+      (await replayBudgets.take(session.visitor.id)) === 0 &&
+      (await ipReplays.take(ip)) === 0
+    )
+      replayWait = this.#replays.take();
+    if (replayWait > 0) {
+      // Live messages, and replays the lane cannot take now: never slower than without the lane.
+      const wait = this.#messages.wait();
+      if (wait > 0) return refuse('too many messages', Math.min(wait, replayWait));
+      const ipWait = await ipMessages.take(ip);
+      if (ipWait > 0) return refuse('too many messages', Math.min(ipWait, replayWait));
+      this.#messages.take();
+    }
+    this.#owed = null;
+    this.forgive();
+    return true;
+  }
+
   async #send(session: Session, frame: Frame<'send'>): Promise<void> {
     const { storage, config } = this.hub;
     const receivedAt = this.hub.now();
@@ -383,19 +470,6 @@ export class VisitorConnection extends ConnectionBase {
       (frame.body.kind === 'attachment' && tooLong(frame.body.caption))
     )
       return this.error('too_large', `text is over ${config.limits.maxTextLength} characters`, { id });
-    const order = id.toLowerCase(); // UUIDv7: sorts in the order the client minted them
-    const owed = this.#owed && this.#owed.until > receivedAt ? this.#owed : null;
-    if (owed && order > owed.id)
-      return this.error('rate_limited', 'an earlier message was refused and goes first', {
-        id,
-        retryAfterMs: Math.ceil(1000 / config.limits.messagesPerSecond),
-      });
-    const wait = this.#messages.take() || (await this.hub.ipMessages.take(this.peer.ip));
-    if (wait > 0) {
-      if (!owed || order < owed.id) this.#owed = { id: order, until: receivedAt + OWED_MS };
-      return this.error('rate_limited', 'too many messages', { id, retryAfterMs: wait });
-    }
-    if (owed?.id === order || !owed) this.#owed = null;
 
     let body: Body | null = plainBody(frame.body);
     if (!body) return this.error('bad_frame', 'the message has no text once markup is removed', { id });
@@ -461,7 +535,7 @@ export class VisitorConnection extends ConnectionBase {
   }
 
   async #newConversation(session: Session): Promise<ConversationRecord> {
-    const conversation = await startConversation(this.hub, session.site.id, session.visitor.id);
+    const conversation = await startConversation(this.hub, session.site.id, session.visitor.id, this.id);
     this.subscribe(topics.conversation(conversation.id));
     return conversation;
   }
@@ -629,8 +703,10 @@ export class VisitorConnection extends ConnectionBase {
         return;
       case 'visitor-conversation':
         if (event.visitor !== session.visitor.id) return;
-        // Another tab (or an agent's proactive message) started a conversation: follow it, and say so.
+        // Another tab (or an agent's proactive message) started a conversation: follow it, and say so. The
+        // tab that started it follows it too, and learns of it from its ack.
         this.subscribe(topics.conversation(event.conversation));
+        if (event.origin === this.id) return;
         this.hub.storage
           .getConversation(event.conversation)
           .then((c) => {

@@ -64,6 +64,10 @@ export interface TestServerOptions {
   helloTimeoutMs?: number;
   /** Any other configuration (quotas, socket policy, metrics access…), over the test defaults. */
   config?: Partial<ServerConfig>;
+  /** Listen on this port (default: a free one), e.g. to come back where clients expect the server. */
+  port?: number;
+  /** The server's clock (default `Date.now`). */
+  now?: () => number;
 }
 
 /** The default test sites: `shop` (all auth modes, analytics on) and `members` (jwt/identified only). */
@@ -97,7 +101,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ],
   });
   const config: ServerConfig = {
-    port: 0,
+    port: options.port ?? 0,
     host: '127.0.0.1',
     dataDir,
     publicUrl: options.publicUrl ?? null,
@@ -113,7 +117,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   };
   const storage = createSqliteStorage({ file: join(dataDir, 'parlor.db') });
   await storage.migrate();
-  const server = await startServer({ config, storage });
+  const server = await startServer({ config, storage, ...(options.now ? { now: options.now } : {}) });
   return {
     ...server,
     dataDir,

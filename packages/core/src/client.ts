@@ -919,7 +919,7 @@ export class ChatClient {
     const connection = this.#connection;
     if (!this.#isLeader() || this.#adopting || !connection || !welcome || this.#state.connection.status !== 'open')
       return;
-    this.#outbox.flush(welcome.limits, (entry) => {
+    this.#outbox.flush({ ...welcome.limits, replayBefore: welcome.serverTime }, (entry) => {
       const conversation = this.#state.conversation?.id;
       return connection.send({
         type: 'send',

@@ -1,5 +1,4 @@
-import { MessagePacer } from './message-pacer.js';
-import type { Limits } from './protocol/index.js';
+import { MessagePacer, type PaceLimits } from './message-pacer.js';
 import type { OutboxEntry } from './storage/chat-store.js';
 
 /**
@@ -130,15 +129,16 @@ export class Outbox {
 
   /**
    * Sends every pending entry not on the wire yet, in send order, paced to the server's announced
-   * rate: a message refused for rate while a later one got through would arrive out of order, so the
-   * server is never given a reason to refuse, and at most {@link MAX_IN_FLIGHT} unanswered. Stops at
+   * rate (replays of a backlog at the replay rate, see {@link MessagePacer}): a message refused for rate
+   * while a later one got through would arrive out of order, so the server is never given a reason to
+   * refuse, and at most {@link MAX_IN_FLIGHT} unanswered. Stops at
    * the first entry `send` could not send.
    */
-  flush(limits: Pick<Limits, 'messagesPerSecond' | 'messageBurst'>, send: (entry: OutboxEntry) => boolean): void {
+  flush(limits: PaceLimits, send: (entry: OutboxEntry) => boolean): void {
     for (const entry of this.#entries) {
       if (this.#inflight.size >= MAX_IN_FLIGHT) return; // the next ack flushes again
       if (entry.state !== 'pending' || this.#inflight.has(entry.id)) continue;
-      const wait = this.#pace.take(limits.messagesPerSecond, limits.messageBurst, this.#now());
+      const wait = this.#pace.take(limits, entry.id, this.#now());
       if (wait > 0) return this.later(wait);
       if (!send(entry)) return;
       this.#inflight.add(entry.id);

@@ -32,7 +32,7 @@ import {
   types,
   type Row,
 } from './pg-rows.js';
-import type { AppendResult, DailyCount, Storage, UploadReservation } from './storage.js';
+import { clientIdKey, type AppendResult, type DailyCount, type Storage, type UploadReservation } from './storage.js';
 
 /** First key of the advisory lock upload reservations take per site (any constant; "upload" in ASCII). */
 const UPLOAD_LOCK = 0x75706c6f;
@@ -141,7 +141,7 @@ export function createPgStorage(options: PgStorageOptions): Storage {
   async function append(message: Parameters<Storage['appendMessage']>[0]): Promise<AppendResult> {
     const params = [
       message.conversationId,
-      message.clientId,
+      clientIdKey(message.clientId),
       sideOf(message.role),
       message.role,
       message.authorId,

@@ -8,6 +8,7 @@
 import Database from 'better-sqlite3';
 import type { Attributes, Body, Cart, Consent, Page, Role } from '@parlor/core/protocol';
 import { applyMigrations } from './migrations.js';
+import { clientIdKey } from './storage.js';
 import type {
   AppendResult,
   ContextRecord,
@@ -358,7 +359,8 @@ function prepare(db: Database.Database) {
     ),
   };
 
-  const append = db.transaction((message: NewMessage): AppendResult => {
+  const append = db.transaction((sent: NewMessage): AppendResult => {
+    const message = { ...sent, clientId: clientIdKey(sent.clientId) };
     const conversation = s.getConversation.get(message.conversationId);
     if (!conversation) throw new Error(`appendMessage: conversation ${message.conversationId} not found`);
     const existing = s.messageByClientId.get(message.conversationId, message.clientId);

@@ -417,6 +417,18 @@ export function storageSuite(name: string, create: () => Promise<Storage>): void
         assert.deepEqual(await storage.allMessages(c.id), [first.message]);
       });
 
+      it('deduplicates client ids case-insensitively, keeping server ids as they are', async () => {
+        const c = await conversation(await visitor());
+        const id = randomUUID();
+        const first = await storage.appendMessage(message(c.id, { clientId: id.toUpperCase(), payloadHash: 'h' }));
+        assert.equal(first.message.clientId, id, 'stored in lower case');
+        const again = await storage.appendMessage(message(c.id, { clientId: id, payloadHash: 'h' }));
+        assert.deepEqual(again, { status: 'duplicate', message: first.message });
+        const bot = await storage.appendMessage(message(c.id, { clientId: 'm_AbCdEfGhIjKlMnOpQrStUv', role: 'bot' }));
+        assert.equal(bot.message.clientId, 'm_AbCdEfGhIjKlMnOpQrStUv');
+        assert.equal((await storage.allMessages(c.id)).length, 2);
+      });
+
       it('allows the same clientId in two conversations', async () => {
         const v = await visitor();
         const a = await conversation(v);

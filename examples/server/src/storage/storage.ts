@@ -74,7 +74,24 @@ export interface MessageRecord {
   payloadHash: string;
 }
 
-/** What `appendMessage` stores. `seq` is assigned by storage. */
+/** A UUID, any case: the shape of a client id. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The form a client id is stored and deduplicated in: a UUID in lower case (client ids are
+ * case-insensitive, protocol §3.1), any other id (the server's own, such as `bot:greeting`) as it is.
+ * Every `appendMessage` applies it, so `0193A5F2-…` and `0193a5f2-…` are one message.
+ *
+ * @example
+ * ```ts
+ * clientIdKey('0193A5F2-7C1E-7D3A-9B21-5F0E8C4A2B10'); // '0193a5f2-7c1e-7d3a-9b21-5f0e8c4a2b10'
+ * ```
+ */
+export function clientIdKey(id: string): string {
+  return UUID.test(id) ? id.toLowerCase() : id;
+}
+
+/** What `appendMessage` stores. `seq` is assigned by storage; `clientId` is stored as {@link clientIdKey}. */
 export type NewMessage = Omit<MessageRecord, 'seq'>;
 
 /** The outcome of `appendMessage`. */

@@ -24,6 +24,18 @@ export interface Limits {
   messagesPerSecond: number;
   /** Messages one connection may send in a burst (token bucket size). */
   messageBurst: number;
+  /**
+   * Replayed messages per second one connection may send (token bucket refill rate and size). A message is
+   * a replay when its client id was minted before the `welcome`'s `serverTime`: the visitor wrote it while
+   * disconnected, and it drains at this rate instead of `messagesPerSecond`, within {@link replayBudget}.
+   * Absent: the server has no replay lane, and every message is paced to `messagesPerSecond`.
+   */
+  replayPerSecond?: number | undefined;
+  /**
+   * Messages a visitor may replay at {@link replayPerSecond} before replays fall back to the ordinary
+   * message rate; the budget refills at `messagesPerSecond`. Absent: no replay lane.
+   */
+  replayBudget?: number | undefined;
   /** Frames of any kind per second one connection may send, sustained. */
   framesPerSecond: number;
   /** Largest attachment, in bytes. */
@@ -42,6 +54,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxTextLength: 4000,
   messagesPerSecond: 2,
   messageBurst: 20,
+  replayPerSecond: 100,
+  replayBudget: 500,
   framesPerSecond: 20,
   maxAttachmentBytes: 10 * 1024 * 1024,
   attachmentTypes: [...DEFAULT_ATTACHMENT_TYPES],

@@ -10,6 +10,8 @@ export const limitsSchema = z.object({
   maxTextLength: count,
   messagesPerSecond: z.number().check(z.positive()),
   messageBurst: count,
+  replayPerSecond: z.optional(z.number().check(z.positive())),
+  replayBudget: z.optional(count),
   framesPerSecond: z.number().check(z.positive()),
   maxAttachmentBytes: count,
   attachmentTypes: z.array(z.string().check(z.maxLength(100))).check(z.maxLength(100)),
