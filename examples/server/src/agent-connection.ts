@@ -1,10 +1,12 @@
 import {
   PROTOCOL_VERSION,
+  VISITORS_BATCH_MAX,
   agentClientFrameSchema,
   parseFrame,
   type AgentClientFrame,
   type Body,
   type LiveVisitor,
+  type VisitorInfo,
 } from '@parlor/core/protocol';
 import type { WebSocket } from 'ws';
 import { safeEqual } from './auth/index.js';
@@ -15,6 +17,7 @@ import {
   agentStatuses,
   appendAndPublish,
   contextForAgents,
+  pageSummary,
   payloadHash,
   readFrameOf,
   rebase,
@@ -22,7 +25,9 @@ import {
   summarize,
   toWireMessage,
   typingFrameOf,
+  visitorSummary,
   type Hub,
+  type LiveEntry,
 } from './hub.js';
 import { plainBody, plainLabel, plainText } from './plain-text.js';
 import type { ConversationRecord } from './storage/storage.js';
@@ -41,8 +46,38 @@ export function agentSites(hub: Hub, agent: AgentConfig): string[] {
   return agent.sites.includes('*') ? [...hub.sites.keys()] : agent.sites.filter((s) => hub.sites.has(s));
 }
 
-/** How long a conversation's list row waits for more changes before it is summarised and sent. */
-const LIST_REFRESH_MS = 50;
+/*
+ * What an agent receives is bounded by construction, whatever visitors do or storage holds:
+ * - list rows and live visitors are summaries of bounded size (`summarize`, `visitorSummary`, `pageSummary`);
+ * - changed rows and live visitors are coalesced: each is sent at most once per window, in batches;
+ * - a batch waits while the socket still holds more than BACKLOG_BYTES unsent, so a slow network delays
+ *   the lists (which are state, not events: nothing is lost by waiting) instead of closing the socket;
+ * - typing is relayed per conversation and role only on change, at most once per TYPING_MIN_MS.
+ */
+/** How long a changed conversation row waits for more changes before it is summarised and sent. */
+const LIST_REFRESH_MS = 250;
+/** Most conversation rows summarised and sent per window. */
+const LIST_BATCH = 50;
+/** How long a changed live visitor waits for more changes before it is sent. */
+const VISITORS_MS = 500;
+/** How soon the rest of a list longer than one batch follows (the initial live list, a burst). */
+const BATCH_FOLLOW_MS = 100;
+/** Unsent bytes on the socket above which coalesced lists wait for the network. */
+const BACKLOG_BYTES = 256 * 1024;
+/** Shortest gap between two `typing` frames of one conversation and role. */
+const TYPING_MIN_MS = 250;
+/** A repeated `typing on` is relayed again after this long, so the indicator does not expire. */
+const TYPING_REFRESH_MS = 3_000;
+
+type TypingEvent = Extract<FanoutEvent, { kind: 'typing' }>;
+
+/** What was last relayed of one conversation's typing by one role, and what waits for the next slot. */
+interface TypingRelay {
+  on: boolean;
+  at: number;
+  pending?: TypingEvent | undefined;
+  timer?: NodeJS.Timeout | undefined;
+}
 
 /**
  * One agent console's WebSocket (`/v1/agent`): the conversation queue, transcripts, replies, typing,
@@ -52,9 +87,16 @@ export class AgentConnection extends ConnectionBase {
   #agent: AgentConfig | null = null;
   #sites = new Set<string>();
   #visitorsTimer: NodeJS.Timeout | undefined;
+  /** Live visitors (by visitor id) to send again: added, changed or gone since the last batch. */
+  readonly #liveDirty = new Set<string>();
+  /** The next `visitors` frame starts the list afresh. */
+  #liveReset = false;
+  /** A `visitors` batch is being assembled (batches never overlap, so a newer state is never overtaken). */
+  #liveBusy = false;
   /** Conversations whose list row is due for a refresh, sent together once per {@link LIST_REFRESH_MS}. */
   readonly #stale = new Set<string>();
   #staleTimer: NodeJS.Timeout | undefined;
+  readonly #typingRelays = new Map<string, TypingRelay>();
   readonly #helloTimer: NodeJS.Timeout;
 
   constructor(ws: WebSocket, hub: Hub, peer: Peer) {
@@ -70,6 +112,8 @@ export class AgentConnection extends ConnectionBase {
     clearTimeout(this.#helloTimer);
     clearTimeout(this.#visitorsTimer);
     clearTimeout(this.#staleTimer);
+    for (const relay of this.#typingRelays.values()) clearTimeout(relay.timer);
+    this.#typingRelays.clear();
     this.hub.metrics.connections.agent--;
     const agent = this.#agent;
     if (!agent) return;
@@ -97,6 +141,11 @@ export class AgentConnection extends ConnectionBase {
         return this.#open(frame.conversation);
       case 'leave':
         this.unsubscribe(topics.conversation(frame.conversation));
+        for (const [key, relay] of this.#typingRelays)
+          if (key.startsWith(`${frame.conversation}\n`)) {
+            clearTimeout(relay.timer);
+            this.#typingRelays.delete(key);
+          }
         return;
       case 'send':
         return this.#send(agent, frame);
@@ -117,6 +166,8 @@ export class AgentConnection extends ConnectionBase {
         return;
       case 'proactive':
         return this.#proactive(agent, frame);
+      case 'details':
+        return this.#details(frame.visitor);
       case 'ping':
         this.send({ type: 'pong', ...(frame.t !== undefined ? { t: frame.t } : {}), serverTime: this.hub.now() });
         return;
@@ -147,6 +198,7 @@ export class AgentConnection extends ConnectionBase {
       serverTime: this.hub.now(),
     });
     this.#publishPresence();
+    this.#markAllLive();
     await this.#sendVisitors();
   }
 
@@ -200,7 +252,7 @@ export class AgentConnection extends ConnectionBase {
     const text = frame.body.kind === 'text' ? frame.body.text : frame.body.caption;
     if ((text?.length ?? 0) > max) return this.error('too_large', `text is over ${max} characters`, { id });
     let body = plainBody(frame.body);
-    if (!body) return this.error('bad_frame', 'the message has no text once markup is removed', { id });
+    if (!body) return this.error('bad_frame', 'the message has no text (only white space)', { id });
     if (body.kind === 'attachment') {
       const upload = await this.hub.storage.getUpload(body.upload);
       if (!upload || upload.siteId !== conversation.siteId) return this.error('forbidden', 'unknown upload', { id });
@@ -312,8 +364,7 @@ export class AgentConnection extends ConnectionBase {
       });
     }
     const text = plainText(frame.text);
-    if (!text.trim())
-      return this.error('bad_frame', 'the message has no text once markup is removed', { id: frame.id });
+    if (!text.trim()) return this.error('bad_frame', 'the message has no text (only white space)', { id: frame.id });
     const body: Body = { kind: 'text', text };
     const result = await appendAndPublish(
       this.hub,
@@ -353,36 +404,108 @@ export class AgentConnection extends ConnectionBase {
     }
   }
 
-  async #sendVisitors(): Promise<void> {
-    const seen = new Map<string, LiveVisitor>();
-    for (const entry of this.hub.live.values()) {
-      if (!this.#sites.has(entry.site) || seen.has(entry.visitorId)) continue;
-      const [visitor, context, conversation] = await Promise.all([
-        this.hub.storage.getVisitor(entry.visitorId),
-        this.hub.storage.getContext(entry.visitorId),
-        this.hub.storage.latestConversation(entry.visitorId),
-      ]);
-      if (!visitor) continue;
-      const item: LiveVisitor = {
-        visitor: { id: visitor.id, mode: visitor.mode },
-        site: entry.site,
-        connectedAt: entry.connectedAt,
-      };
-      if (visitor.userId) item.visitor.userId = visitor.userId;
-      if (visitor.name) item.visitor.name = visitor.name;
-      if (visitor.email) item.visitor.email = visitor.email;
-      if (conversation) item.conversation = conversation.id;
-      const ctx = contextForAgents(context);
-      if (ctx) item.context = ctx;
-      seen.set(entry.visitorId, item);
-    }
-    this.send({ type: 'visitors', items: [...seen.values()] });
+  /** `details`: one visitor's identity and full context, for a visitor of the agent's sites only. */
+  async #details(visitorId: string): Promise<void> {
+    const visitor = await this.hub.storage.getVisitor(visitorId);
+    if (!visitor || !this.#sites.has(visitor.siteId))
+      return this.error('forbidden', 'not a visitor of your sites', { frame: 'details' });
+    const context = contextForAgents(await this.hub.storage.getContext(visitor.id));
+    const info: VisitorInfo = { id: visitor.id, mode: visitor.mode };
+    if (visitor.userId) info.userId = visitor.userId;
+    if (visitor.name) info.name = visitor.name;
+    if (visitor.email) info.email = visitor.email;
+    this.send({ type: 'details', visitor: info, site: visitor.siteId, ...(context ? { context } : {}) });
   }
 
+  /** Every live visitor of the agent's sites is due, and the next batch starts the list afresh. */
+  #markAllLive(): void {
+    for (const entry of this.hub.live.values()) if (this.#sites.has(entry.site)) this.#liveDirty.add(entry.visitorId);
+    this.#liveReset = true;
+  }
+
+  #scheduleVisitors(delay: number): void {
+    this.#visitorsTimer ??= setTimeout(() => {
+      this.#visitorsTimer = undefined;
+      void this.#sendVisitors();
+    }, delay);
+  }
+
+  /**
+   * Sends one batch of live-visitor changes: at most {@link VISITORS_BATCH_MAX} visitors, each a bounded summary
+   * or a "gone". The rest follows in later batches, and nothing is sent while the socket is backed up.
+   */
+  async #sendVisitors(): Promise<void> {
+    if (this.isClosed) return;
+    if (this.#liveBusy || this.buffered > BACKLOG_BYTES) return this.#scheduleVisitors(BATCH_FOLLOW_MS);
+    const reset = this.#liveReset;
+    const batch: string[] = [];
+    for (const id of this.#liveDirty) {
+      if (batch.length >= VISITORS_BATCH_MAX) break;
+      batch.push(id);
+    }
+    if (!batch.length && !reset) return;
+    for (const id of batch) this.#liveDirty.delete(id);
+    this.#liveReset = false;
+    this.#liveBusy = true;
+    try {
+      // One pass over the live connections per batch: the earliest connection of each wanted visitor.
+      const wanted = new Set(batch);
+      const live = new Map<string, LiveEntry>();
+      for (const entry of this.hub.live.values()) {
+        if (!wanted.has(entry.visitorId) || !this.#sites.has(entry.site)) continue;
+        const seen = live.get(entry.visitorId);
+        if (!seen || entry.connectedAt < seen.connectedAt) live.set(entry.visitorId, entry);
+      }
+      const rows = await Promise.all(batch.map((id) => this.#liveVisitor(live.get(id))));
+      const items = rows.filter((row): row is LiveVisitor => row !== null);
+      const gone = batch.filter((id) => !items.some((row) => row.visitor.id === id));
+      this.send({ type: 'visitors', ...(reset ? { reset: true } : {}), items, gone: reset ? [] : gone });
+    } catch (error) {
+      // Put the batch back: it goes out with the next one.
+      for (const id of batch) this.#liveDirty.add(id);
+      if (reset) this.#liveReset = true;
+      this.log.warn('live list failed', { error: (error as Error).message });
+    } finally {
+      this.#liveBusy = false;
+    }
+    if (this.#liveDirty.size) this.#scheduleVisitors(BATCH_FOLLOW_MS);
+  }
+
+  /** A live visitor's summary, or null when they are no longer connected. */
+  async #liveVisitor(entry: LiveEntry | undefined): Promise<LiveVisitor | null> {
+    if (!entry) return null;
+    const [visitor, context, conversation] = await Promise.all([
+      this.hub.storage.getVisitor(entry.visitorId),
+      this.hub.storage.getContext(entry.visitorId),
+      this.hub.storage.latestConversation(entry.visitorId),
+    ]);
+    if (!visitor) return null;
+    const item: LiveVisitor = {
+      visitor: visitorSummary(visitor, visitor.id),
+      site: entry.site,
+      connectedAt: entry.connectedAt,
+    };
+    if (conversation) item.conversation = conversation.id;
+    const page = pageSummary(context);
+    if (page) item.page = page;
+    return item;
+  }
+
+  #scheduleStale(delay: number): void {
+    this.#staleTimer ??= setTimeout(() => this.#refreshStale(), delay);
+  }
+
+  /** Sends up to {@link LIST_BATCH} changed rows, each with its state at the end of the window. */
   #refreshStale(): void {
     this.#staleTimer = undefined;
-    const ids = [...this.#stale];
-    this.#stale.clear();
+    if (this.isClosed) return;
+    if (this.buffered > BACKLOG_BYTES) return this.#scheduleStale(BATCH_FOLLOW_MS);
+    const ids: string[] = [];
+    for (const id of this.#stale) {
+      if (ids.length >= LIST_BATCH) break;
+      ids.push(id);
+    }
+    for (const id of ids) this.#stale.delete(id);
     for (const id of ids) {
       this.#accessible(id)
         .then(async (c) => {
@@ -390,6 +513,44 @@ export class AgentConnection extends ConnectionBase {
         })
         .catch((error: unknown) => this.log.warn('list refresh failed', { error: (error as Error).message }));
     }
+    if (this.#stale.size) this.#scheduleStale(BATCH_FOLLOW_MS);
+  }
+
+  /**
+   * Relays a typing event: per conversation and role, only a change of state (or a refresh of `on` after
+   * {@link TYPING_REFRESH_MS}), and at most one frame per {@link TYPING_MIN_MS}; what comes in between waits,
+   * and only its latest state is sent when the slot comes.
+   */
+  #relayTyping(event: TypingEvent): void {
+    const key = `${event.conversation}\n${event.role}`;
+    const relay = this.#typingRelays.get(key);
+    if (!relay) {
+      this.#typingRelays.set(key, { on: event.on, at: this.hub.now() });
+      this.send(typingFrameOf(event));
+      return;
+    }
+    relay.pending = event;
+    if (relay.timer) return;
+    const wait = relay.at + TYPING_MIN_MS - this.hub.now();
+    if (wait > 0) {
+      relay.timer = setTimeout(() => {
+        relay.timer = undefined;
+        this.#flushTyping(relay);
+      }, wait);
+      return;
+    }
+    this.#flushTyping(relay);
+  }
+
+  #flushTyping(relay: TypingRelay): void {
+    const event = relay.pending;
+    relay.pending = undefined;
+    if (!event || this.isClosed) return;
+    const now = this.hub.now();
+    if (event.on === relay.on && (!event.on || now - relay.at < TYPING_REFRESH_MS)) return;
+    relay.on = event.on;
+    relay.at = now;
+    this.send(typingFrameOf(event));
   }
 
   protected override onEvent(event: FanoutEvent): void {
@@ -400,7 +561,7 @@ export class AgentConnection extends ConnectionBase {
         if (event.message.author.role === 'visitor') this.hub.metrics.relayed(this.hub.now() - event.receivedAt);
         return;
       case 'typing':
-        if (event.origin !== this.id) this.send(typingFrameOf(event));
+        if (event.origin !== this.id) this.#relayTyping(event);
         return;
       case 'read':
         if (event.origin !== this.id) this.send(readFrameOf(event));
@@ -409,14 +570,14 @@ export class AgentConnection extends ConnectionBase {
         // A message and its reply, or a burst, change a row many times in a few milliseconds; the row costs
         // five queries, so each conversation is summarised once per window, with its state at the end of it.
         this.#stale.add(event.conversation);
-        this.#staleTimer ??= setTimeout(() => this.#refreshStale(), LIST_REFRESH_MS);
+        this.#scheduleStale(LIST_REFRESH_MS);
         return;
       case 'visitors':
-        // Coalesce bursts (many visitors arriving at once) into one list per 250 ms.
-        this.#visitorsTimer ??= setTimeout(() => {
-          this.#visitorsTimer = undefined;
-          void this.#sendVisitors();
-        }, 250);
+        if (!this.#sites.has(event.site)) return;
+        // Coalesced: a visitor who changes many times in a window is sent once, with their state at its end.
+        if (event.visitor) this.#liveDirty.add(event.visitor);
+        else this.#markAllLive();
+        this.#scheduleVisitors(VISITORS_MS);
         return;
       case 'presence':
         this.send({

@@ -14,8 +14,11 @@ export type FanoutEvent =
   | { kind: 'conversation'; conversation: string }
   /** A visitor got a new conversation: their other connections subscribe to it. */
   | { kind: 'visitor-conversation'; visitor: string; conversation: string }
-  /** The live visitors of a site changed. */
-  | { kind: 'visitors'; site: string }
+  /**
+   * A live visitor of a site arrived, left or changed (identity, context). Without `visitor`, anything on the
+   * site may have changed (a catch-up after lost events): agents rebuild their whole live list.
+   */
+  | { kind: 'visitors'; site: string; visitor?: string }
   /** Agent presence on a site changed. */
   | { kind: 'presence'; site: string };
 
