@@ -4,7 +4,6 @@ import {
   agentClientFrameSchema,
   parseFrame,
   type AgentClientFrame,
-  type Body,
   type LiveVisitor,
   type VisitorInfo,
 } from '@parlor/core/protocol';
@@ -29,7 +28,7 @@ import {
   type Hub,
   type LiveEntry,
 } from './hub.js';
-import { plainBody, plainLabel, plainText } from './plain-text.js';
+import { plainBody, plainLabel } from './plain-text.js';
 import type { ConversationRecord } from './storage/storage.js';
 
 type Frame<T extends AgentClientFrame['type']> = Extract<AgentClientFrame, { type: T }>;
@@ -252,7 +251,7 @@ export class AgentConnection extends ConnectionBase {
     const text = frame.body.kind === 'text' ? frame.body.text : frame.body.caption;
     if ((text?.length ?? 0) > max) return this.error('too_large', `text is over ${max} characters`, { id });
     let body = plainBody(frame.body);
-    if (!body) return this.error('bad_frame', 'the message has no text (only white space)', { id });
+    if (!body) return this.error('bad_frame', 'the message shows nothing (only white space)', { id });
     if (body.kind === 'attachment') {
       const upload = await this.hub.storage.getUpload(body.upload);
       if (!upload || upload.siteId !== conversation.siteId) return this.error('forbidden', 'unknown upload', { id });
@@ -363,9 +362,8 @@ export class AgentConnection extends ConnectionBase {
         conversation: conversation.id,
       });
     }
-    const text = plainText(frame.text);
-    if (!text.trim()) return this.error('bad_frame', 'the message has no text (only white space)', { id: frame.id });
-    const body: Body = { kind: 'text', text };
+    const body = plainBody({ kind: 'text', text: frame.text });
+    if (!body) return this.error('bad_frame', 'the message shows nothing (only white space)', { id: frame.id });
     const result = await appendAndPublish(
       this.hub,
       visitor.siteId,

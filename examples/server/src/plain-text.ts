@@ -46,17 +46,20 @@ export function plainLabel(text: string, max: number): string {
   return truncate(plainText(text.replace(CONTROL, ' ')).trim(), max);
 }
 
+/** A character that shows: anything but white space and the zero-width format characters. One class, linear. */
+const VISIBLE = /[^\s\u200b-\u200d\u2060]/;
+
 /**
  * A message body as it will be stored: text and caption as {@link plainText} (as sent), the file name as a
- * label. Null when a text message is nothing but white space.
+ * label. Null when a text message has nothing to show (only white space or zero-width characters).
  */
 export function plainBody(body: Body): Body | null {
   if (body.kind === 'text') {
     const text = plainText(body.text);
-    return text.trim() ? { kind: 'text', text } : null;
+    return VISIBLE.test(text) ? { kind: 'text', text } : null;
   }
   const { caption, url: _url, ...rest } = body;
   const clean: Body = { ...rest, name: plainLabel(body.name, 255) || 'file' };
-  if (caption !== undefined && caption.trim()) clean.caption = plainText(caption);
+  if (caption !== undefined && VISIBLE.test(caption)) clean.caption = plainText(caption);
   return clean;
 }

@@ -336,7 +336,7 @@ export class VisitorConnection extends ConnectionBase {
     if (owed?.id === order || !owed) this.#owed = null;
 
     let body: Body | null = plainBody(frame.body);
-    if (!body) return this.error('bad_frame', 'the message has no text (only white space)', { id });
+    if (!body) return this.error('bad_frame', 'the message shows nothing (only white space)', { id });
     if (frame.body.kind === 'attachment') {
       const upload = await storage.getUpload(frame.body.upload);
       if (!upload || upload.visitorId !== session.visitor.id || upload.siteId !== session.site.id)

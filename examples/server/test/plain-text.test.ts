@@ -38,9 +38,10 @@ describe('plainLabel and plainBody', () => {
     assert.equal(truncate('ab😀', 4), 'ab😀');
   });
 
-  it('keeps message text and captions as sent, refuses only white space, labels the file name', () => {
+  it('keeps message text and captions as sent, refuses only what shows nothing, labels the file name', () => {
     assert.deepEqual(plainBody({ kind: 'text', text: ' <b>x</b> ' }), { kind: 'text', text: ' <b>x</b> ' });
     assert.equal(plainBody({ kind: 'text', text: ' \n\t ' }), null);
+    assert.equal(plainBody({ kind: 'text', text: '\u200b\u2060 \u200d' }), null, 'nothing to show');
     const upload = 'u_AAAAAAAAAAAAAAAAAAAAAA';
     assert.deepEqual(
       plainBody({
