@@ -5,6 +5,7 @@ import {
   parseFrame,
   type AgentClientFrame,
   type LiveVisitor,
+  type Message,
   type VisitorInfo,
 } from '@parlor/core/protocol';
 import type { WebSocket } from 'ws';
@@ -67,6 +68,25 @@ const BACKLOG_BYTES = 256 * 1024;
 const TYPING_MIN_MS = 250;
 /** A repeated `typing on` is relayed again after this long, so the indicator does not expire. */
 const TYPING_REFRESH_MS = 3_000;
+
+/** Most bytes of messages in one `transcript` or `older` frame; the older rest is left to `history`. */
+const PAGE_BYTES = 256 * 1024;
+
+/**
+ * The newest messages of a page (oldest first) that fit in {@link PAGE_BYTES} as JSON, at least one: a page of
+ * long, escape-heavy messages (up to ~24 KB each) is cut, and the agent pages on with `history`.
+ */
+function newestWithin(messages: Message[]): Message[] {
+  let bytes = 0;
+  let from = messages.length;
+  while (from > 0) {
+    const size = Buffer.byteLength(JSON.stringify(messages[from - 1]));
+    if (bytes + size > PAGE_BYTES && from < messages.length) break;
+    bytes += size;
+    from--;
+  }
+  return from === 0 ? messages : messages.slice(from);
+}
 
 type TypingEvent = Extract<FanoutEvent, { kind: 'typing' }>;
 
@@ -223,11 +243,12 @@ export class AgentConnection extends ConnectionBase {
     if (!conversation) return this.error('forbidden', 'not a conversation of your sites', { frame: 'open' });
     this.subscribe(topics.conversation(id));
     const page = await this.hub.storage.messagesBefore(id, conversation.lastSeq + 1, this.hub.config.limits.pageSize);
+    const messages = newestWithin(page.map((m) => toWireMessage(m, this.peer.base)));
     this.send({
       type: 'transcript',
       item: await summarize(this.hub, conversation),
-      messages: page.map((m) => toWireMessage(m, this.peer.base)),
-      more: (page[0]?.seq ?? 1) > 1,
+      messages,
+      more: (messages[0]?.seq ?? 1) > 1,
     });
   }
 
@@ -235,11 +256,12 @@ export class AgentConnection extends ConnectionBase {
     const conversation = await this.#accessible(frame.conversation);
     if (!conversation) return this.error('forbidden', 'not a conversation of your sites', { frame: 'history' });
     const page = await this.hub.storage.messagesBefore(conversation.id, frame.before, this.hub.config.limits.pageSize);
+    const messages = newestWithin(page.map((m) => toWireMessage(m, this.peer.base)));
     this.send({
       type: 'older',
       conversation: conversation.id,
-      messages: page.map((m) => toWireMessage(m, this.peer.base)),
-      more: (page[0]?.seq ?? 1) > 1,
+      messages,
+      more: (messages[0]?.seq ?? 1) > 1,
     });
   }
 

@@ -13,7 +13,7 @@ import {
   SUMMARY_URL_MAX,
   VISITORS_BATCH_MAX,
 } from '@parlor/core/protocol';
-import { AGENT_TOKEN, Client, say, startTestServer, visitor, type TestServer } from './harness.js';
+import { AGENT_TOKEN, Client, say, startTestServer, uuidv7, visitor, type TestServer } from './harness.js';
 
 const CONSENT = { consent: { context: true, analytics: false } };
 
@@ -96,7 +96,7 @@ describe('output to agents is bounded', { timeout: 120_000 }, () => {
   const visitors: Awaited<ReturnType<typeof visitor>>[] = [];
 
   before(async () => {
-    server = await startTestServer({ limits: { messageBurst: 200, messagesPerSecond: 50 } });
+    server = await startTestServer({ limits: { messageBurst: 200, messagesPerSecond: 50, framesPerSecond: 1000 } });
     // 100 anonymous visitors, each with a conversation and a context of about 50 KB.
     for (let i = 0; i < 100; i++) {
       const v = await visitor(server, CONSENT);
@@ -176,6 +176,35 @@ describe('output to agents is bounded', { timeout: 120_000 }, () => {
       for (const item of frame.items) if (item.page) latest.set(item.visitor.id, item.page.url);
     for (const [i, v] of visitors.slice(0, 20).entries())
       assert.equal(latest.get(v.welcome.visitor.id), `https://shop.test/n/${i}/7`);
+    client.close();
+  });
+
+  it('a transcript of long, escape-heavy messages comes in bounded pages, and paging loses nothing', async (t) => {
+    const v = await visitor(server);
+    // 4,000 control characters: 24 KB each as JSON (\u0001), 2.4 MB for a page of 100.
+    let conversation = '';
+    for (let i = 0; i < 100; i++) {
+      v.client.send({ type: 'send', id: uuidv7(), body: { kind: 'text', text: `${i}`.padEnd(4000, '\u0001') } });
+      const answer = await v.client.next<{ type: string; conversation: string }>(['ack', 'error']);
+      assert.equal(answer.type, 'ack', JSON.stringify(answer));
+      conversation = answer.conversation;
+    }
+    const { client, counts } = await meteredAgent(server);
+    const before = counts.largest;
+    client.send({ type: 'open', conversation });
+    type Page = { messages: { seq: number }[]; more: boolean };
+    let page = await client.next<Page>('transcript', 10_000);
+    const seqs = page.messages.map((m) => m.seq);
+    while (page.more) {
+      client.send({ type: 'history', conversation, before: page.messages[0]!.seq });
+      page = await client.next<Page>('older', 10_000);
+      seqs.unshift(...page.messages.map((m) => m.seq));
+    }
+    t.diagnostic(`largest page frame ${counts.largest} bytes (${before} before the transcript)`);
+    assert.ok(counts.largest <= 256 * 1024 + 4096, `largest frame ${counts.largest} bytes`);
+    const stored = (await server.hub.storage.allMessages(conversation)).map((m) => m.seq);
+    assert.deepEqual(seqs, stored, 'every message, once, in order');
+    v.client.close();
     client.close();
   });
 
