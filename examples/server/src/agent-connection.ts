@@ -31,6 +31,7 @@ import {
 } from './hub.js';
 import { plainBody, plainLabel } from './plain-text.js';
 import type { ConversationRecord } from './storage/storage.js';
+import { TypingThrottle } from './typing-throttle.js';
 
 type Frame<T extends AgentClientFrame['type']> = Extract<AgentClientFrame, { type: T }>;
 
@@ -52,7 +53,7 @@ export function agentSites(hub: Hub, agent: AgentConfig): string[] {
  * - changed rows and live visitors are coalesced: each is sent at most once per window, in batches;
  * - a batch waits while the socket still holds more than BACKLOG_BYTES unsent, so a slow network delays
  *   the lists (which are state, not events: nothing is lost by waiting) instead of closing the socket;
- * - typing is relayed per conversation and role only on change, at most once per TYPING_MIN_MS.
+ * - typing is relayed per conversation and role only on change, a few times a second at most (`TypingThrottle`).
  */
 /** How long a changed conversation row waits for more changes before it is summarised and sent. */
 const LIST_REFRESH_MS = 250;
@@ -64,10 +65,6 @@ const VISITORS_MS = 500;
 const BATCH_FOLLOW_MS = 100;
 /** Unsent bytes on the socket above which coalesced lists wait for the network. */
 const BACKLOG_BYTES = 256 * 1024;
-/** Shortest gap between two `typing` frames of one conversation and role. */
-const TYPING_MIN_MS = 250;
-/** A repeated `typing on` is relayed again after this long, so the indicator does not expire. */
-const TYPING_REFRESH_MS = 3_000;
 
 /** Most bytes of messages in one `transcript` or `older` frame; the older rest is left to `history`. */
 const PAGE_BYTES = 256 * 1024;
@@ -88,16 +85,6 @@ function newestWithin(messages: Message[]): Message[] {
   return from === 0 ? messages : messages.slice(from);
 }
 
-type TypingEvent = Extract<FanoutEvent, { kind: 'typing' }>;
-
-/** What was last relayed of one conversation's typing by one role, and what waits for the next slot. */
-interface TypingRelay {
-  on: boolean;
-  at: number;
-  pending?: TypingEvent | undefined;
-  timer?: NodeJS.Timeout | undefined;
-}
-
 /**
  * One agent console's WebSocket (`/v1/agent`): the conversation queue, transcripts, replies, typing,
  * read receipts, status, presence, live visitors and proactive messages — for the agent's sites only.
@@ -115,7 +102,11 @@ export class AgentConnection extends ConnectionBase {
   /** Conversations whose list row is due for a refresh, sent together once per {@link LIST_REFRESH_MS}. */
   readonly #stale = new Set<string>();
   #staleTimer: NodeJS.Timeout | undefined;
-  readonly #typingRelays = new Map<string, TypingRelay>();
+  /** Typing relayed to this agent: changes only, a few a second at most per conversation. */
+  readonly #typingOut = new TypingThrottle(
+    () => this.hub.now(),
+    (event) => this.send(typingFrameOf(event)),
+  );
   readonly #helloTimer: NodeJS.Timeout;
 
   constructor(ws: WebSocket, hub: Hub, peer: Peer) {
@@ -131,8 +122,7 @@ export class AgentConnection extends ConnectionBase {
     clearTimeout(this.#helloTimer);
     clearTimeout(this.#visitorsTimer);
     clearTimeout(this.#staleTimer);
-    for (const relay of this.#typingRelays.values()) clearTimeout(relay.timer);
-    this.#typingRelays.clear();
+    this.#typingOut.clear();
     this.hub.metrics.connections.agent--;
     const agent = this.#agent;
     if (!agent) return;
@@ -160,11 +150,7 @@ export class AgentConnection extends ConnectionBase {
         return this.#open(frame.conversation);
       case 'leave':
         this.unsubscribe(topics.conversation(frame.conversation));
-        for (const [key, relay] of this.#typingRelays)
-          if (key.startsWith(`${frame.conversation}\n`)) {
-            clearTimeout(relay.timer);
-            this.#typingRelays.delete(key);
-          }
+        this.#typingOut.forget(frame.conversation);
         return;
       case 'send':
         return this.#send(agent, frame);
@@ -536,43 +522,6 @@ export class AgentConnection extends ConnectionBase {
     if (this.#stale.size) this.#scheduleStale(BATCH_FOLLOW_MS);
   }
 
-  /**
-   * Relays a typing event: per conversation and role, only a change of state (or a refresh of `on` after
-   * {@link TYPING_REFRESH_MS}), and at most one frame per {@link TYPING_MIN_MS}; what comes in between waits,
-   * and only its latest state is sent when the slot comes.
-   */
-  #relayTyping(event: TypingEvent): void {
-    const key = `${event.conversation}\n${event.role}`;
-    const relay = this.#typingRelays.get(key);
-    if (!relay) {
-      this.#typingRelays.set(key, { on: event.on, at: this.hub.now() });
-      this.send(typingFrameOf(event));
-      return;
-    }
-    relay.pending = event;
-    if (relay.timer) return;
-    const wait = relay.at + TYPING_MIN_MS - this.hub.now();
-    if (wait > 0) {
-      relay.timer = setTimeout(() => {
-        relay.timer = undefined;
-        this.#flushTyping(relay);
-      }, wait);
-      return;
-    }
-    this.#flushTyping(relay);
-  }
-
-  #flushTyping(relay: TypingRelay): void {
-    const event = relay.pending;
-    relay.pending = undefined;
-    if (!event || this.isClosed) return;
-    const now = this.hub.now();
-    if (event.on === relay.on && (!event.on || now - relay.at < TYPING_REFRESH_MS)) return;
-    relay.on = event.on;
-    relay.at = now;
-    this.send(typingFrameOf(event));
-  }
-
   protected override onEvent(event: FanoutEvent): void {
     switch (event.kind) {
       case 'message':
@@ -581,7 +530,7 @@ export class AgentConnection extends ConnectionBase {
         if (event.message.author.role === 'visitor') this.hub.metrics.relayed(this.hub.now() - event.receivedAt);
         return;
       case 'typing':
-        if (event.origin !== this.id) this.#relayTyping(event);
+        if (event.origin !== this.id) this.#typingOut.relay(event);
         return;
       case 'read':
         if (event.origin !== this.id) this.send(readFrameOf(event));

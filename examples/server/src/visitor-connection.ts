@@ -33,13 +33,12 @@ import { originAllowed } from './origin.js';
 import { plainBody, plainLabel } from './plain-text.js';
 import type { ConversationRecord, MessageRecord, VisitorRecord } from './storage/storage.js';
 import { TokenBucket } from './token-bucket.js';
+import { TYPING_REFRESH_MS } from './typing-throttle.js';
 
 const VISITOR_TOKEN_TTL_S = 400 * 24 * 3600;
 const SESSION_TOKEN_TTL_S = 3600;
 /** How long a message refused for rate holds back later ones (see `#owed`). */
 const OWED_MS = 10_000;
-/** A repeated `typing on` is published again after this long (receivers drop an indicator after 10 s). */
-const TYPING_REFRESH_MS = 3_000;
 
 type Frame<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>;
 
