@@ -20,7 +20,14 @@ import type { Body } from '@parlor/core/protocol';
  * `text` itself (no copy) in the usual case where there is none.
  */
 export function plainText(text: string): string {
-  return text.isWellFormed() ? text : text.toWellFormed();
+  const checked = text as string & WellFormed;
+  return checked.isWellFormed() ? text : checked.toWellFormed();
+}
+
+/** ES2024's `isWellFormed`/`toWellFormed` (in Node since 20), typed here so the ES2022 lib still suffices. */
+interface WellFormed {
+  isWellFormed(): boolean;
+  toWellFormed(): string;
 }
 
 /** `text` cut to at most `max` UTF-16 units without splitting a character in two. */
