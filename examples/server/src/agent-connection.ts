@@ -63,6 +63,8 @@ const LIST_BATCH = 50;
 const VISITORS_MS = 500;
 /** How soon the rest of a list longer than one batch follows (the initial live list, a burst). */
 const BATCH_FOLLOW_MS = 100;
+/** Pending live-visitor changes past which the list is rebuilt instead (it then holds live visitors only). */
+const LIVE_DIRTY_MAX = 1000;
 /** Unsent bytes on the socket above which coalesced lists wait for the network. */
 const BACKLOG_BYTES = 256 * 1024;
 
@@ -546,6 +548,12 @@ export class AgentConnection extends ConnectionBase {
         // Coalesced: a visitor who changes many times in a window is sent once, with their state at its end.
         if (event.visitor) this.#liveDirty.add(event.visitor);
         else this.#markAllLive();
+        // Visitors who came and went faster than batches leave: past a bound, start afresh from who is here now,
+        // so what is pending never outgrows the live list.
+        if (this.#liveDirty.size > Math.max(LIVE_DIRTY_MAX, 2 * this.hub.live.size)) {
+          this.#liveDirty.clear();
+          this.#markAllLive();
+        }
         this.#scheduleVisitors(VISITORS_MS);
         return;
       case 'presence':
