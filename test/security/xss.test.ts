@@ -3,7 +3,8 @@
  * SVG, CSS injection, bidi overrides, template syntax) sent through a real server process as agent messages,
  * quick replies, visitor names, page titles, custom attributes and attachment names, then looked at in the
  * widget (on a host page without a CSP, so anything injected would run) and in the agent console. Each must
- * arrive as text: no dialog, no page error, no element, handler or URL made from it, no CSP report.
+ * arrive verbatim (the server stores text as sent) and as text: no dialog, no page error, no element, handler or
+ * URL made from it, no CSP report.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -42,6 +43,9 @@ const PAYLOADS = [...XSS_PAYLOADS, ...CSS_PAYLOADS].filter((p) => p.length <= 40
 const FILE_NAMES = PAYLOADS.filter((p) => p.length <= 255 && !/[/\\]/.test(p) && !p.includes('\u0000')).slice(0, 25);
 
 type Frame = { type: string; code?: string; id?: string; conversation?: string };
+
+/** Whether a text shows anything: the server refuses one of only white space and zero-width characters. */
+const shows = (text: string) => /[^\s\u200b-\u200d\u2060]/.test(text);
 
 describe('XSS payloads stay text in the widget and the agent console', { timeout: 240_000 }, () => {
   let browser: Browser;
@@ -82,8 +86,9 @@ describe('XSS payloads stay text in the widget and the agent console', { timeout
       ada.send({ type: 'send', id, conversation, body: { kind: 'text', text }, quickReplies: [text.slice(0, 80)] });
       const answer = await ada.next<Frame>(['ack', 'error']);
       if (answer.type === 'error') {
-        // Nothing but markup: the server refuses to store an empty message. Anything else is a failure.
+        // Only a message that shows nothing is refused; markup is text like any other.
         assert.equal(answer.code, 'bad_frame', `${JSON.stringify(text)}: ${JSON.stringify(answer)}`);
+        assert.ok(!shows(text), `refused although it shows something: ${JSON.stringify(text)}`);
         refused++;
         continue;
       }
@@ -108,6 +113,11 @@ describe('XSS payloads stay text in the widget and the agent console', { timeout
       60_000,
       500,
     );
+    assert.deepEqual(
+      stored.filter((m) => m.role === 'agent').map((m) => storedText(m)),
+      PAYLOADS.filter(shows),
+      'every agent message is stored exactly as sent',
+    );
     const expected = stored.map((m) => `${m.role}: ${storedText(m).trim()}`);
     const shown = await untilShown('the widget to show every stored message', () => widget.shown(), expected, 60_000);
     assert.deepEqual(shown, expected, 'the widget shows the stored text, as text');
@@ -125,6 +135,7 @@ describe('XSS payloads stay text in the widget and the agent console', { timeout
 
   it(`in the agent console: ${PAYLOADS.length} visitor names, page titles, attributes and messages`, async () => {
     const visitors: Client[] = [];
+    const sentByVisitors: string[] = [];
     for (const [i, payload] of PAYLOADS.entries()) {
       const client = new Client(`ws://127.0.0.1:${server.port}/v1/connect`, 'http://shop.test');
       await client.opened;
@@ -145,7 +156,8 @@ describe('XSS payloads stay text in the widget and the agent console', { timeout
       });
       const id = uuidv7();
       client.send({ type: 'send', id, body: { kind: 'text', text: payload } });
-      if ((await client.next<Frame>(['ack', 'error'])).type === 'error') {
+      if ((await client.next<Frame>(['ack', 'error'])).type === 'ack') sentByVisitors.push(payload);
+      else {
         client.send({ type: 'send', id: uuidv7(), body: { kind: 'text', text: `visitor ${i}` } });
         await client.next('ack');
       }
@@ -164,6 +176,7 @@ describe('XSS payloads stay text in the widget and the agent console', { timeout
     assert.deepEqual(await offences(page, '.conversation-list', 'button.conversation-row'), []);
 
     const count = await rows.count();
+    const shown = new Set<string>();
     for (let i = 0; i < count; i++) {
       // Each visitor has their own id in the side panel: it changes when the next conversation is open.
       const identity = page.locator('.visitor-panel .facts').first();
@@ -179,7 +192,10 @@ describe('XSS payloads stay text in the widget and the agent console', { timeout
         ...(await offences(page, '#conversation-heading')),
       ];
       assert.deepEqual(found, [], `conversation ${i}`);
+      for (const text of await agent.log.locator('.msg-text').allTextContents()) shown.add(text);
     }
+    const missing = sentByVisitors.filter((text) => !shown.has(text));
+    assert.deepEqual(missing, [], 'every visitor message is shown in the console exactly as sent');
     assert.deepEqual(await violations(page), [], 'no CSP violation');
     assert.deepEqual(problems, [], 'no dialog, page error or console error');
     for (const client of visitors) client.close();

@@ -1,10 +1,12 @@
 import {
   PROTOCOL_VERSION,
+  VISITORS_BATCH_MAX,
   agentClientFrameSchema,
   parseFrame,
   type AgentClientFrame,
-  type Body,
   type LiveVisitor,
+  type Message,
+  type VisitorInfo,
 } from '@parlor/core/protocol';
 import type { WebSocket } from 'ws';
 import { safeEqual } from './auth/index.js';
@@ -16,6 +18,7 @@ import {
   agentStatuses,
   appendAndPublish,
   contextForAgents,
+  pageSummary,
   payloadHash,
   readFrameOf,
   rebase,
@@ -23,10 +26,13 @@ import {
   summarize,
   toWireMessage,
   typingFrameOf,
+  visitorSummary,
   type Hub,
+  type LiveEntry,
 } from './hub.js';
-import { plainBody, plainLabel, plainText } from './plain-text.js';
+import { plainBody, plainLabel } from './plain-text.js';
 import type { ConversationRecord } from './storage/storage.js';
+import { TypingThrottle } from './typing-throttle.js';
 
 type Frame<T extends AgentClientFrame['type']> = Extract<AgentClientFrame, { type: T }>;
 
@@ -42,8 +48,45 @@ export function agentSites(hub: Hub, agent: AgentConfig): string[] {
   return agent.sites.includes('*') ? [...hub.sites.keys()] : agent.sites.filter((s) => hub.sites.has(s));
 }
 
-/** How long a conversation's list row waits for more changes before it is summarised and sent. */
-const LIST_REFRESH_MS = 50;
+/*
+ * What an agent receives is bounded by construction, whatever visitors do or storage holds:
+ * - list rows and live visitors are summaries of bounded size (`summarize`, `visitorSummary`, `pageSummary`);
+ * - changed rows and live visitors are coalesced: each is sent at most once per window, in batches;
+ * - a batch waits while the socket still holds more than BACKLOG_BYTES unsent, so a slow network delays
+ *   the lists (which are state, not events: nothing is lost by waiting) instead of closing the socket;
+ * - typing is relayed per conversation and role only on change, a few times a second at most (`TypingThrottle`).
+ */
+/** How long a changed conversation row waits for more changes before it is summarised and sent. */
+const LIST_REFRESH_MS = 250;
+/** Most conversation rows summarised and sent per window. */
+const LIST_BATCH = 50;
+/** How long a changed live visitor waits for more changes before it is sent. */
+const VISITORS_MS = 500;
+/** How soon the rest of a list longer than one batch follows (the initial live list, a burst). */
+const BATCH_FOLLOW_MS = 100;
+/** Pending live-visitor changes past which the list is rebuilt instead (it then holds live visitors only). */
+const LIVE_DIRTY_MAX = 1000;
+/** Unsent bytes on the socket above which coalesced lists wait for the network. */
+const BACKLOG_BYTES = 256 * 1024;
+
+/** Most bytes of messages in one `transcript` or `older` frame; the older rest is left to `history`. */
+const PAGE_BYTES = 256 * 1024;
+
+/**
+ * The newest messages of a page (oldest first) that fit in {@link PAGE_BYTES} as JSON, at least one: a page of
+ * long, escape-heavy messages (up to ~24 KB each) is cut, and the agent pages on with `history`.
+ */
+function newestWithin(messages: Message[]): Message[] {
+  let bytes = 0;
+  let from = messages.length;
+  while (from > 0) {
+    const size = Buffer.byteLength(JSON.stringify(messages[from - 1]));
+    if (bytes + size > PAGE_BYTES && from < messages.length) break;
+    bytes += size;
+    from--;
+  }
+  return from === 0 ? messages : messages.slice(from);
+}
 
 /**
  * One agent console's WebSocket (`/v1/agent`): the conversation queue, transcripts, replies, typing,
@@ -53,9 +96,20 @@ export class AgentConnection extends ConnectionBase {
   #agent: AgentConfig | null = null;
   #sites = new Set<string>();
   #visitorsTimer: NodeJS.Timeout | undefined;
+  /** Live visitors (by visitor id) to send again: added, changed or gone since the last batch. */
+  readonly #liveDirty = new Set<string>();
+  /** The next `visitors` frame starts the list afresh. */
+  #liveReset = false;
+  /** A `visitors` batch is being assembled (batches never overlap, so a newer state is never overtaken). */
+  #liveBusy = false;
   /** Conversations whose list row is due for a refresh, sent together once per {@link LIST_REFRESH_MS}. */
   readonly #stale = new Set<string>();
   #staleTimer: NodeJS.Timeout | undefined;
+  /** Typing relayed to this agent: changes only, a few a second at most per conversation. */
+  readonly #typingOut = new TypingThrottle(
+    () => this.hub.now(),
+    (event) => this.send(typingFrameOf(event)),
+  );
   readonly #helloTimer: NodeJS.Timeout;
   /**
    * Until the first `visitors` is out, presence changes wait: the first frames are `welcome`, `presence`,
@@ -78,6 +132,7 @@ export class AgentConnection extends ConnectionBase {
     clearTimeout(this.#helloTimer);
     clearTimeout(this.#visitorsTimer);
     clearTimeout(this.#staleTimer);
+    this.#typingOut.clear();
     this.hub.metrics.connections.agent--;
     const agent = this.#agent;
     if (!agent) return;
@@ -109,6 +164,7 @@ export class AgentConnection extends ConnectionBase {
         return this.#open(frame.conversation);
       case 'leave':
         this.unsubscribe(topics.conversation(frame.conversation));
+        this.#typingOut.forget(frame.conversation);
         return;
       case 'send':
         return this.#send(agent, frame);
@@ -129,6 +185,8 @@ export class AgentConnection extends ConnectionBase {
         return;
       case 'proactive':
         return this.#proactive(agent, frame);
+      case 'details':
+        return this.#details(frame.visitor);
       case 'ping':
         this.send({ type: 'pong', ...(frame.t !== undefined ? { t: frame.t } : {}), serverTime: this.hub.now() });
         return;
@@ -160,6 +218,7 @@ export class AgentConnection extends ConnectionBase {
     });
     this.#sendPresence(true);
     this.#publishPresence();
+    this.#markAllLive();
     await this.#sendVisitors();
     this.#greeted = true;
     this.#sendPresence(); // any change that came in meanwhile
@@ -202,11 +261,12 @@ export class AgentConnection extends ConnectionBase {
     if (!conversation) return this.error('forbidden', 'not a conversation of your sites', { frame: 'open' });
     this.subscribe(topics.conversation(id));
     const page = await this.hub.storage.messagesBefore(id, conversation.lastSeq + 1, this.hub.config.limits.pageSize);
+    const messages = newestWithin(page.map((m) => toWireMessage(m, this.peer.base)));
     this.send({
       type: 'transcript',
       item: await summarize(this.hub, conversation),
-      messages: page.map((m) => toWireMessage(m, this.peer.base)),
-      more: (page[0]?.seq ?? 1) > 1,
+      messages,
+      more: (messages[0]?.seq ?? 1) > 1,
     });
   }
 
@@ -214,11 +274,12 @@ export class AgentConnection extends ConnectionBase {
     const conversation = await this.#accessible(frame.conversation);
     if (!conversation) return this.error('forbidden', 'not a conversation of your sites', { frame: 'history' });
     const page = await this.hub.storage.messagesBefore(conversation.id, frame.before, this.hub.config.limits.pageSize);
+    const messages = newestWithin(page.map((m) => toWireMessage(m, this.peer.base)));
     this.send({
       type: 'older',
       conversation: conversation.id,
-      messages: page.map((m) => toWireMessage(m, this.peer.base)),
-      more: (page[0]?.seq ?? 1) > 1,
+      messages,
+      more: (messages[0]?.seq ?? 1) > 1,
     });
   }
 
@@ -230,7 +291,7 @@ export class AgentConnection extends ConnectionBase {
     const text = frame.body.kind === 'text' ? frame.body.text : frame.body.caption;
     if ((text?.length ?? 0) > max) return this.error('too_large', `text is over ${max} characters`, { id });
     let body = plainBody(frame.body);
-    if (!body) return this.error('bad_frame', 'the message has no text once markup is removed', { id });
+    if (!body) return this.error('bad_frame', 'the message shows nothing (only white space)', { id });
     if (body.kind === 'attachment') {
       const upload = await this.hub.storage.getUpload(body.upload);
       if (!upload || upload.siteId !== conversation.siteId) return this.error('forbidden', 'unknown upload', { id });
@@ -341,10 +402,8 @@ export class AgentConnection extends ConnectionBase {
         conversation: conversation.id,
       });
     }
-    const text = plainText(frame.text);
-    if (!text.trim())
-      return this.error('bad_frame', 'the message has no text once markup is removed', { id: frame.id });
-    const body: Body = { kind: 'text', text };
+    const body = plainBody({ kind: 'text', text: frame.text });
+    if (!body) return this.error('bad_frame', 'the message shows nothing (only white space)', { id: frame.id });
     const result = await appendAndPublish(
       this.hub,
       visitor.siteId,
@@ -383,36 +442,108 @@ export class AgentConnection extends ConnectionBase {
     }
   }
 
-  async #sendVisitors(): Promise<void> {
-    const seen = new Map<string, LiveVisitor>();
-    for (const entry of this.hub.live.values()) {
-      if (!this.#sites.has(entry.site) || seen.has(entry.visitorId)) continue;
-      const [visitor, context, conversation] = await Promise.all([
-        this.hub.storage.getVisitor(entry.visitorId),
-        this.hub.storage.getContext(entry.visitorId),
-        this.hub.storage.latestConversation(entry.visitorId),
-      ]);
-      if (!visitor) continue;
-      const item: LiveVisitor = {
-        visitor: { id: visitor.id, mode: visitor.mode },
-        site: entry.site,
-        connectedAt: entry.connectedAt,
-      };
-      if (visitor.userId) item.visitor.userId = visitor.userId;
-      if (visitor.name) item.visitor.name = visitor.name;
-      if (visitor.email) item.visitor.email = visitor.email;
-      if (conversation) item.conversation = conversation.id;
-      const ctx = contextForAgents(context);
-      if (ctx) item.context = ctx;
-      seen.set(entry.visitorId, item);
-    }
-    this.send({ type: 'visitors', items: [...seen.values()] });
+  /** `details`: one visitor's identity and full context, for a visitor of the agent's sites only. */
+  async #details(visitorId: string): Promise<void> {
+    const visitor = await this.hub.storage.getVisitor(visitorId);
+    if (!visitor || !this.#sites.has(visitor.siteId))
+      return this.error('forbidden', 'not a visitor of your sites', { frame: 'details' });
+    const context = contextForAgents(await this.hub.storage.getContext(visitor.id));
+    const info: VisitorInfo = { id: visitor.id, mode: visitor.mode };
+    if (visitor.userId) info.userId = visitor.userId;
+    if (visitor.name) info.name = visitor.name;
+    if (visitor.email) info.email = visitor.email;
+    this.send({ type: 'details', visitor: info, site: visitor.siteId, ...(context ? { context } : {}) });
   }
 
+  /** Every live visitor of the agent's sites is due, and the next batch starts the list afresh. */
+  #markAllLive(): void {
+    for (const entry of this.hub.live.values()) if (this.#sites.has(entry.site)) this.#liveDirty.add(entry.visitorId);
+    this.#liveReset = true;
+  }
+
+  #scheduleVisitors(delay: number): void {
+    this.#visitorsTimer ??= setTimeout(() => {
+      this.#visitorsTimer = undefined;
+      void this.#sendVisitors();
+    }, delay);
+  }
+
+  /**
+   * Sends one batch of live-visitor changes: at most {@link VISITORS_BATCH_MAX} visitors, each a bounded summary
+   * or a "gone". The rest follows in later batches, and nothing is sent while the socket is backed up.
+   */
+  async #sendVisitors(): Promise<void> {
+    if (this.isClosed) return;
+    if (this.#liveBusy || this.buffered > BACKLOG_BYTES) return this.#scheduleVisitors(BATCH_FOLLOW_MS);
+    const reset = this.#liveReset;
+    const batch: string[] = [];
+    for (const id of this.#liveDirty) {
+      if (batch.length >= VISITORS_BATCH_MAX) break;
+      batch.push(id);
+    }
+    if (!batch.length && !reset) return;
+    for (const id of batch) this.#liveDirty.delete(id);
+    this.#liveReset = false;
+    this.#liveBusy = true;
+    try {
+      // One pass over the live connections per batch: the earliest connection of each wanted visitor.
+      const wanted = new Set(batch);
+      const live = new Map<string, LiveEntry>();
+      for (const entry of this.hub.live.values()) {
+        if (!wanted.has(entry.visitorId) || !this.#sites.has(entry.site)) continue;
+        const seen = live.get(entry.visitorId);
+        if (!seen || entry.connectedAt < seen.connectedAt) live.set(entry.visitorId, entry);
+      }
+      const rows = await Promise.all(batch.map((id) => this.#liveVisitor(live.get(id))));
+      const items = rows.filter((row): row is LiveVisitor => row !== null);
+      const gone = batch.filter((id) => !items.some((row) => row.visitor.id === id));
+      this.send({ type: 'visitors', ...(reset ? { reset: true } : {}), items, gone: reset ? [] : gone });
+    } catch (error) {
+      // Put the batch back: it goes out with the next one.
+      for (const id of batch) this.#liveDirty.add(id);
+      if (reset) this.#liveReset = true;
+      this.log.warn('live list failed', { error: (error as Error).message });
+    } finally {
+      this.#liveBusy = false;
+    }
+    if (this.#liveDirty.size) this.#scheduleVisitors(BATCH_FOLLOW_MS);
+  }
+
+  /** A live visitor's summary, or null when they are no longer connected. */
+  async #liveVisitor(entry: LiveEntry | undefined): Promise<LiveVisitor | null> {
+    if (!entry) return null;
+    const [visitor, context, conversation] = await Promise.all([
+      this.hub.storage.getVisitor(entry.visitorId),
+      this.hub.storage.getContext(entry.visitorId),
+      this.hub.storage.latestConversation(entry.visitorId),
+    ]);
+    if (!visitor) return null;
+    const item: LiveVisitor = {
+      visitor: visitorSummary(visitor, visitor.id),
+      site: entry.site,
+      connectedAt: entry.connectedAt,
+    };
+    if (conversation) item.conversation = conversation.id;
+    const page = pageSummary(context);
+    if (page) item.page = page;
+    return item;
+  }
+
+  #scheduleStale(delay: number): void {
+    this.#staleTimer ??= setTimeout(() => this.#refreshStale(), delay);
+  }
+
+  /** Sends up to {@link LIST_BATCH} changed rows, each with its state at the end of the window. */
   #refreshStale(): void {
     this.#staleTimer = undefined;
-    const ids = [...this.#stale];
-    this.#stale.clear();
+    if (this.isClosed) return;
+    if (this.buffered > BACKLOG_BYTES) return this.#scheduleStale(BATCH_FOLLOW_MS);
+    const ids: string[] = [];
+    for (const id of this.#stale) {
+      if (ids.length >= LIST_BATCH) break;
+      ids.push(id);
+    }
+    for (const id of ids) this.#stale.delete(id);
     for (const id of ids) {
       this.#accessible(id)
         .then(async (c) => {
@@ -420,6 +551,7 @@ export class AgentConnection extends ConnectionBase {
         })
         .catch((error: unknown) => this.log.warn('list refresh failed', { error: (error as Error).message }));
     }
+    if (this.#stale.size) this.#scheduleStale(BATCH_FOLLOW_MS);
   }
 
   protected override onEvent(event: FanoutEvent): void {
@@ -430,7 +562,7 @@ export class AgentConnection extends ConnectionBase {
         if (event.message.author.role === 'visitor') this.hub.metrics.relayed(this.hub.now() - event.receivedAt);
         return;
       case 'typing':
-        if (event.origin !== this.id) this.send(typingFrameOf(event));
+        if (event.origin !== this.id) this.#typingOut.relay(event);
         return;
       case 'read':
         if (event.origin !== this.id) this.send(readFrameOf(event));
@@ -439,14 +571,20 @@ export class AgentConnection extends ConnectionBase {
         // A message and its reply, or a burst, change a row many times in a few milliseconds; the row costs
         // five queries, so each conversation is summarised once per window, with its state at the end of it.
         this.#stale.add(event.conversation);
-        this.#staleTimer ??= setTimeout(() => this.#refreshStale(), LIST_REFRESH_MS);
+        this.#scheduleStale(LIST_REFRESH_MS);
         return;
       case 'visitors':
-        // Coalesce bursts (many visitors arriving at once) into one list per 250 ms.
-        this.#visitorsTimer ??= setTimeout(() => {
-          this.#visitorsTimer = undefined;
-          void this.#sendVisitors();
-        }, 250);
+        if (!this.#sites.has(event.site)) return;
+        // Coalesced: a visitor who changes many times in a window is sent once, with their state at its end.
+        if (event.visitor) this.#liveDirty.add(event.visitor);
+        else this.#markAllLive();
+        // Visitors who came and went faster than batches leave: past a bound, start afresh from who is here now,
+        // so what is pending never outgrows the live list.
+        if (this.#liveDirty.size > Math.max(LIVE_DIRTY_MAX, 2 * this.hub.live.size)) {
+          this.#liveDirty.clear();
+          this.#markAllLive();
+        }
+        this.#scheduleVisitors(VISITORS_MS);
         return;
       case 'presence':
         this.#sendPresence();

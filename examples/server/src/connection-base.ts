@@ -108,6 +108,11 @@ export abstract class ConnectionBase {
     return this.#closed;
   }
 
+  /** Bytes sent on this socket and not yet handed to the network: senders of coalesced lists wait while high. */
+  protected get buffered(): number {
+    return this.#ws.bufferedAmount;
+  }
+
   #receive(data: RawData, isBinary: boolean): void {
     this.lastFrameAt = this.hub.now();
     this.hub.metrics.framesIn++;

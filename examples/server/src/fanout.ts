@@ -19,8 +19,11 @@ export type FanoutEvent =
    * so none keeps receiving the user's messages. `origin` is the connection that signed in.
    */
   | { kind: 'visitor-merged'; visitor: string; origin: string }
-  /** The live visitors of a site changed. */
-  | { kind: 'visitors'; site: string }
+  /**
+   * A live visitor of a site arrived, left or changed (identity, context). Without `visitor`, anything on the
+   * site may have changed (a catch-up after lost events): agents rebuild their whole live list.
+   */
+  | { kind: 'visitors'; site: string; visitor?: string }
   /** Agent presence on a site changed. */
   | { kind: 'presence'; site: string };
 

@@ -161,7 +161,8 @@ export async function upload(req: IncomingMessage, res: ServerResponse, ctx: Htt
   } catch {
     // keep the default
   }
-  // Markup and control characters go; path separators never reach a header or a file system.
+  // A one-line label (control characters become spaces; one linear pass); path separators never reach a
+  // header or a file system. Markup is kept: the name is text, shown as text.
   name = plainLabel(name.replace(/[/\\]/g, '_'), 255) || 'file';
 
   const id = newId('u');

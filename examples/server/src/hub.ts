@@ -1,15 +1,22 @@
 import { createHash } from 'node:crypto';
-import type {
-  Body,
-  ConversationState,
-  ConversationSummary,
-  Message,
-  Presence,
-  VisitorContext,
+import {
+  SUMMARY_LABEL_MAX,
+  SUMMARY_PREVIEW_MAX,
+  SUMMARY_TITLE_MAX,
+  SUMMARY_URL_MAX,
+  type Body,
+  type ConversationState,
+  type ConversationSummary,
+  type Message,
+  type PageSummary,
+  type Presence,
+  type VisitorContext,
+  type VisitorSummary,
 } from '@parlor/core/protocol';
 import type { AgentConfig, ServerConfig, SiteConfig } from './config.js';
 import { topics, type Fanout, type FanoutEvent } from './fanout.js';
 import { newId } from './ids.js';
+import { truncate } from './plain-text.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import type { Responder } from './responder.js';
@@ -22,6 +29,7 @@ import type {
   MessageRecord,
   NewMessage,
   Storage,
+  VisitorRecord,
 } from './storage/storage.js';
 
 /** A visitor connected right now (for the agents' live visitors list). */
@@ -113,7 +121,29 @@ export function contextForAgents(context: ContextRecord | null): VisitorContext 
   return out;
 }
 
-/** One row of the agents' conversation list. */
+/** A visitor's identity cut to summary size: every string capped at {@link SUMMARY_LABEL_MAX}. */
+export function visitorSummary(visitor: VisitorRecord | null, id: string): VisitorSummary {
+  const out: VisitorSummary = { id, mode: visitor?.mode ?? 'anonymous' };
+  if (visitor?.userId) out.userId = truncate(visitor.userId, SUMMARY_LABEL_MAX);
+  if (visitor?.name) out.name = truncate(visitor.name, SUMMARY_LABEL_MAX);
+  if (visitor?.email) out.email = truncate(visitor.email, SUMMARY_LABEL_MAX);
+  return out;
+}
+
+/** The visitor's page cut to summary size, when their consent allows agents to see it. */
+export function pageSummary(context: ContextRecord | null): PageSummary | undefined {
+  const page = context?.consent?.context ? context.page : null;
+  if (!page) return undefined;
+  const out: PageSummary = { url: truncate(page.url, SUMMARY_URL_MAX) };
+  if (page.title) out.title = truncate(page.title, SUMMARY_TITLE_MAX);
+  return out;
+}
+
+/**
+ * One row of the agents' conversation list: a summary whose size is bounded whatever is stored (capped
+ * strings, no cart, no attributes), so no number of visitors with large contexts can make a list too big
+ * for an agent's socket. The full context is sent only on request (`details`).
+ */
 export async function summarize(hub: Hub, c: ConversationRecord): Promise<ConversationSummary> {
   const [visitor, context, unread, last] = await Promise.all([
     hub.storage.getVisitor(c.visitorId),
@@ -125,7 +155,7 @@ export async function summarize(hub: Hub, c: ConversationRecord): Promise<Conver
     id: c.id,
     site: c.siteId,
     status: c.status === 'closed' ? 'closed' : c.lastVisitorSeq > c.lastAgentSeq ? 'waiting' : 'open',
-    visitor: { id: c.visitorId, mode: visitor?.mode ?? 'anonymous' },
+    visitor: visitorSummary(visitor, c.visitorId),
     lastSeq: c.lastSeq,
     agentReadSeq: c.agentReadSeq,
     visitorReadSeq: c.visitorReadSeq,
@@ -133,16 +163,17 @@ export async function summarize(hub: Hub, c: ConversationRecord): Promise<Conver
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,
   };
-  if (visitor?.userId) summary.visitor.userId = visitor.userId;
-  if (visitor?.name) summary.visitor.name = visitor.name;
-  if (visitor?.email) summary.visitor.email = visitor.email;
   const lastMessage = last[0];
   if (lastMessage) {
     const preview = lastMessage.body.kind === 'text' ? lastMessage.body.text : `📎 ${lastMessage.body.name}`;
-    summary.lastMessage = { role: lastMessage.role, preview: preview.slice(0, 140), at: lastMessage.createdAt };
+    summary.lastMessage = {
+      role: lastMessage.role,
+      preview: truncate(preview, SUMMARY_PREVIEW_MAX),
+      at: lastMessage.createdAt,
+    };
   }
-  const ctx = contextForAgents(context);
-  if (ctx) summary.context = ctx;
+  const page = pageSummary(context);
+  if (page) summary.page = page;
   return summary;
 }
 

@@ -38,6 +38,7 @@ import {
   type VisitorRecord,
 } from './storage/storage.js';
 import { TokenBucket } from './token-bucket.js';
+import { TYPING_REFRESH_MS } from './typing-throttle.js';
 
 const VISITOR_TOKEN_TTL_S = 400 * 24 * 3600;
 const SESSION_TOKEN_TTL_S = 3600;
@@ -57,14 +58,14 @@ interface Session {
   consent: Consent | null;
 }
 
-/** A page as stored: the title as a plain label (URLs are data, shown as text, never as markup). */
+/** A page as stored: the title as a one-line label, the rest as sent (text, shown as text). */
 function cleanPage(page: Page | undefined): Page | undefined {
   if (!page) return undefined;
   const title = page.title === undefined ? undefined : plainLabel(page.title, 300);
   return { url: page.url, ...(title ? { title } : {}), ...(page.referrer ? { referrer: page.referrer } : {}) };
 }
 
-/** Attributes as stored: string values as plain labels. */
+/** Attributes as stored: string values as one-line labels (see `plainLabel`: linear, nothing removed). */
 function cleanAttributes(attributes: Attributes | undefined): Attributes | undefined {
   if (!attributes) return undefined;
   const out: Attributes = {};
@@ -111,6 +112,8 @@ export class VisitorConnection extends ConnectionBase {
   readonly #helloTimer: NodeJS.Timeout;
   /** Closes the connection with `token_expired` when its JWT expires, unless `identify` brought a new one. */
   #expiry: NodeJS.Timeout | null = null;
+  /** The last typing state this connection published (see `#typing`). */
+  #typingSent: { conversation: string; on: boolean; at: number } | null = null;
 
   constructor(ws: WebSocket, hub: Hub, peer: Peer) {
     super(ws, hub, peer, 'visitor');
@@ -133,7 +136,7 @@ export class VisitorConnection extends ConnectionBase {
     const live = this.hub.live.get(this.id);
     if (live) {
       this.hub.live.delete(this.id);
-      this.hub.fanout.publish(topics.agents(live.site), { kind: 'visitors', site: live.site });
+      this.hub.fanout.publish(topics.agents(live.site), { kind: 'visitors', site: live.site, visitor: live.visitorId });
     }
   }
 
@@ -269,7 +272,11 @@ export class VisitorConnection extends ConnectionBase {
       consent: session.consent,
       updatedAt: this.hub.now(),
     });
-    this.hub.fanout.publish(topics.agents(session.site.id), { kind: 'visitors', site: session.site.id });
+    this.hub.fanout.publish(topics.agents(session.site.id), {
+      kind: 'visitors',
+      site: session.site.id,
+      visitor: session.visitor.id,
+    });
     const latest = await storage.latestConversation(session.visitor.id);
     if (latest)
       this.hub.fanout.publish(topics.agents(session.site.id), { kind: 'conversation', conversation: latest.id });
@@ -351,12 +358,19 @@ export class VisitorConnection extends ConnectionBase {
     this.subscribe(topics.visitor(visitor.id));
     this.subscribe(topics.site(site.id));
     if (conversation) this.subscribe(topics.conversation(conversation.id));
+    const before = this.hub.live.get(this.id);
     this.hub.live.set(this.id, {
       visitorId: visitor.id,
       site: site.id,
-      connectedAt: this.hub.live.get(this.id)?.connectedAt ?? this.hub.now(),
+      connectedAt: before?.connectedAt ?? this.hub.now(),
     });
-    this.hub.fanout.publish(topics.agents(site.id), { kind: 'visitors', site: site.id });
+    if (before && before.visitorId !== visitor.id)
+      this.hub.fanout.publish(topics.agents(before.site), {
+        kind: 'visitors',
+        site: before.site,
+        visitor: before.visitorId,
+      });
+    this.hub.fanout.publish(topics.agents(site.id), { kind: 'visitors', site: site.id, visitor: visitor.id });
     const now = this.hub.now();
     const secret = signingSecret(site);
     const mint = (kind: 'visitor' | 'session', ttlSeconds: number) =>
@@ -472,7 +486,7 @@ export class VisitorConnection extends ConnectionBase {
       return this.error('too_large', `text is over ${config.limits.maxTextLength} characters`, { id });
 
     let body: Body | null = plainBody(frame.body);
-    if (!body) return this.error('bad_frame', 'the message has no text once markup is removed', { id });
+    if (!body) return this.error('bad_frame', 'the message shows nothing (only white space)', { id });
     if (frame.body.kind === 'attachment') {
       const upload = await storage.getUpload(frame.body.upload);
       if (!upload || upload.visitorId !== session.visitor.id || upload.siteId !== session.site.id)
@@ -627,8 +641,20 @@ export class VisitorConnection extends ConnectionBase {
   }
 
   async #typing(session: Session, frame: Frame<'typing'>): Promise<void> {
+    // Only changes go out, and a repeated `on` no more often than a receiver needs to keep its indicator:
+    // a client that sends hundreds of typing frames a second publishes a few. Checked before the lookup, so a
+    // flood costs no storage work either; a frame dropped here reveals nothing.
+    const now = this.hub.now();
+    const last = this.#typingSent;
+    if (
+      last?.conversation === frame.conversation &&
+      last.on === frame.on &&
+      (!frame.on || now - last.at < TYPING_REFRESH_MS)
+    )
+      return;
     const conversation = await this.#owned(session, frame.conversation);
     if (!conversation) return this.error('forbidden', 'not a conversation of yours', { frame: 'typing' });
+    this.#typingSent = { conversation: frame.conversation, on: frame.on, at: now };
     this.hub.fanout.publish(topics.conversation(conversation.id), {
       kind: 'typing',
       conversation: conversation.id,
@@ -661,15 +687,29 @@ export class VisitorConnection extends ConnectionBase {
     const previous = await storage.getContext(session.visitor.id);
     // Without context consent nothing of page, attributes or cart is kept — and what was kept is dropped.
     const allowed = consent?.context === true;
-    await storage.saveContext({
+    const next = {
       visitorId: session.visitor.id,
       page: allowed ? (cleanPage(frame.page) ?? previous?.page ?? null) : null,
       attributes: allowed ? (cleanAttributes(frame.attributes) ?? previous?.attributes ?? null) : null,
       cart: allowed ? (frame.cart !== undefined ? frame.cart : (previous?.cart ?? null)) : null,
       consent,
-      updatedAt: this.hub.now(),
+    };
+    await storage.saveContext({ ...next, updatedAt: this.hub.now() });
+    // Agents hear of a change only: a client repeating the same context many times a second costs them nothing.
+    const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+    if (
+      previous &&
+      same(previous.page, next.page) &&
+      same(previous.attributes, next.attributes) &&
+      same(previous.cart, next.cart) &&
+      same(previous.consent, next.consent)
+    )
+      return;
+    this.hub.fanout.publish(topics.agents(session.site.id), {
+      kind: 'visitors',
+      site: session.site.id,
+      visitor: session.visitor.id,
     });
-    this.hub.fanout.publish(topics.agents(session.site.id), { kind: 'visitors', site: session.site.id });
     const latest = await storage.latestConversation(session.visitor.id);
     if (latest)
       this.hub.fanout.publish(topics.agents(session.site.id), { kind: 'conversation', conversation: latest.id });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { agent, say, startTestServer, uuidv7, visitor, type TestServer } from './harness.js';
+import { OTHER_AGENT_TOKEN, agent, say, startTestServer, uuidv7, visitor, type TestServer } from './harness.js';
 
 interface Summary {
   id: string;
@@ -8,7 +8,7 @@ interface Summary {
   unread: number;
   visitor: { id: string };
   lastMessage?: { preview: string };
-  context?: { page?: { url: string } };
+  page?: { url: string; title?: string };
 }
 
 describe('agent console protocol against the real server', () => {
@@ -18,9 +18,20 @@ describe('agent console protocol against the real server', () => {
   });
   after(() => server.stop());
 
-  it('lists waiting conversations with unread counts and the visitor’s consented context', async () => {
+  it('lists waiting conversations with unread counts and the visitor’s page; details on request', async () => {
     const v = await visitor(server, { consent: { context: true, analytics: false } });
-    v.client.send({ type: 'context', page: { url: 'https://shop.test/p/9', title: 'Boots' } });
+    const cart = {
+      currency: 'EUR',
+      total: 2999,
+      itemCount: 1,
+      items: [{ id: 's', title: 'Apron', quantity: 1, price: 2999 }],
+    };
+    v.client.send({
+      type: 'context',
+      page: { url: 'https://shop.test/p/9', title: 'Boots' },
+      cart,
+      attributes: { plan: 'pro' },
+    });
     const { ack } = await say(v.client, 'do you ship to Lisbon?');
     const ada = await agent(server);
     ada.client.send({ type: 'list', status: 'waiting' });
@@ -29,9 +40,29 @@ describe('agent console protocol against the real server', () => {
     assert.ok(row, 'the new conversation is waiting');
     assert.equal(row.status, 'waiting');
     assert.equal(row.unread, 1);
-    assert.equal(row.context?.page?.url, 'https://shop.test/p/9');
+    assert.deepEqual(row.page, { url: 'https://shop.test/p/9', title: 'Boots' });
+    assert.ok(!('context' in row) && !('cart' in row), 'the row is a summary: no cart, no attributes');
+
+    ada.client.send({ type: 'details', visitor: row.visitor.id });
+    const details = await ada.client.next<{ visitor: { id: string }; site: string; context: Record<string, unknown> }>(
+      'details',
+    );
+    assert.equal(details.visitor.id, v.welcome.visitor.id);
+    assert.equal(details.site, 'shop');
+    assert.deepEqual(details.context.cart, cart);
+    assert.deepEqual(details.context.attributes, { plan: 'pro' });
+
+    // An agent of another site is refused, as for a visitor that does not exist.
+    const bo = await agent(server, OTHER_AGENT_TOKEN);
+    bo.client.send({ type: 'details', visitor: row.visitor.id });
+    const refused = await bo.client.next<{ code: string; frame: string }>('error');
+    assert.deepEqual([refused.code, refused.frame], ['forbidden', 'details']);
+    bo.client.send({ type: 'details', visitor: 'v_AAAAAAAAAAAAAAAAAAAAAA' });
+    assert.equal((await bo.client.next<{ code: string }>('error')).code, 'forbidden');
+    assert.equal(bo.client.seen('details').length, 0);
     v.client.close();
     ada.client.close();
+    bo.client.close();
   });
 
   it('sends a burst’s list row once with its final state, not once per message', async () => {

@@ -1,5 +1,6 @@
 // The agent console in real Chromium against the real server: sign in, see a waiting visitor, read their
-// message (markup stripped, shown as text), reply, and the visitor receives it. No CSP violation allowed.
+// message (markup and all, shown as text), see their context (fetched on demand), reply, and the visitor
+// receives it. No CSP violation allowed.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
@@ -38,8 +39,18 @@ describe('agent console in Chromium', () => {
     page.on('pageerror', (error) => problems.push(error.message));
 
     const userHash = computeUserHash(SECRET, 'u-42');
-    const v = await visitor(server, { auth: { mode: 'identified', userId: 'u-42', userHash, name: '<b>Dana</b>' } });
-    await say(v.client, 'Where is my order <img src=x onerror=alert(1)>#1234?');
+    const v = await visitor(server, {
+      auth: { mode: 'identified', userId: 'u-42', userHash, name: '<b>Dana</b>' },
+      consent: { context: true, analytics: false },
+    });
+    const item = { id: 'sku-1', title: '<b>Linen</b> apron', quantity: 2, price: 1500 };
+    v.client.send({
+      type: 'context',
+      page: { url: 'https://shop.test/cart', title: 'Cart <script>alert(1)</script>' },
+      cart: { currency: 'EUR', total: 3000, itemCount: 2, items: [item] },
+    });
+    const question = 'Where is my order <img src=x onerror=alert(1)>#1234?';
+    await say(v.client, question);
 
     await page.goto(`http://127.0.0.1:${server.port}/agent`);
     await page.getByLabel('Agent token').fill(AGENT_TOKEN);
@@ -49,8 +60,14 @@ describe('agent console in Chromium', () => {
     await row.click();
 
     const log = page.getByRole('log');
-    await log.getByText('Where is my order #1234?').waitFor({ timeout: 5000 });
+    await log.getByText(question, { exact: true }).waitFor({ timeout: 5000 });
     assert.equal(await page.locator('img[src="x"]').count(), 0, 'no markup from the visitor reached the DOM');
+    // The row is a summary; the cart comes with the details the console asks for on open, as text.
+    const panel = page.locator('.visitor-panel');
+    await panel.getByText('2 × <b>Linen</b> apron', { exact: false }).waitFor({ timeout: 5000 });
+    await panel.getByText('Cart <script>alert(1)</script>').waitFor({ timeout: 5000 });
+    assert.equal(await panel.getByText('<b>Dana</b>').count(), 1, 'the name is shown as sent');
+    assert.equal(await page.locator('.visitor-panel b, .visitor-panel script').count(), 0);
 
     await page.getByRole('textbox', { name: 'Reply', exact: true }).fill('It ships today.');
     await page.getByRole('textbox', { name: 'Reply', exact: true }).press('Enter');

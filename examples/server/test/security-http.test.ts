@@ -188,12 +188,13 @@ describe('security: uploads cannot script the server’s origin', () => {
     client.close();
   });
 
-  it('keeps a hostile file name out of the response headers and out of the stored name’s markup', async () => {
+  it('keeps a hostile file name out of the response headers; the stored name is the sent one on one line', async () => {
     const { client, welcome } = await visitor(server);
     const name = 'a"; filename=evil.html\r\nSet-Cookie: sid=1\r\n<img src=x onerror=alert(1)>.png';
     const up = await uploadBytes(server, welcome.session.token, 'image/png', Buffer.from([0x89, 0x50]), name);
     assert.equal(up.status, 201);
-    assert.ok(!/[<>\r\n]/.test(up.json.name), `stored name ${JSON.stringify(up.json.name)}`);
+    // Text, shown as text: markup kept, line breaks (which have no place in a one-line name) made spaces.
+    assert.equal(up.json.name, name.replace(/[\r\n]/g, ' '));
     const res = await get(server, `/v1/uploads/${up.json.upload}`);
     assert.equal(res.headers.get('set-cookie'), null);
     const disposition = res.headers.get('content-disposition') ?? '';

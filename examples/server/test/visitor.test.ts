@@ -324,13 +324,22 @@ describe('visitor protocol against the real server', () => {
     client.close();
   });
 
-  it('strips markup at write: stored text holds no HTML, and a message of markup only is refused', async () => {
+  it('stores text as sent: markup is text; only a message of white space is refused', async () => {
     const { client } = await visitor(server);
-    const { ack } = await say(client, 'hi <img src=x onerror=alert(1)><script>alert(2)</script> a < b');
-    const [row] = await server.hub.storage.messagesAfter(ack.conversation, 0, 1);
-    assert.deepEqual(row?.body, { kind: 'text', text: 'hi alert(2) a < b' });
+    const text = 'hi <img src=x onerror=alert(1)><script>alert(2)</script> a < b';
+    const { ack } = await say(client, text);
+    const markupOnly = await say(client, '<svg onload=alert(1)>');
+    const rows = await server.hub.storage.messagesAfter(ack.conversation, 0, 10);
+    assert.deepEqual(
+      rows.filter((r) => r.role === 'visitor').map((r) => r.body),
+      [
+        { kind: 'text', text },
+        { kind: 'text', text: '<svg onload=alert(1)>' },
+      ],
+    );
+    assert.equal(markupOnly.ack.conversation, ack.conversation);
     const id = uuidv7();
-    client.send({ type: 'send', id, body: { kind: 'text', text: '<svg onload=alert(1)>' } });
+    client.send({ type: 'send', id, body: { kind: 'text', text: ' \n\t ' } });
     const error = await client.next<{ code: string; id: string }>('error');
     assert.deepEqual([error.code, error.id], ['bad_frame', id]);
     client.close();

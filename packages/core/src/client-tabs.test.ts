@@ -261,7 +261,7 @@ describe('@parlor/core client: read state, failures, cache, several sites', func
 
   it('marks a refused message failed with the reason; discard removes it everywhere', async () => {
     const client = make({ shareTabs: false });
-    const id = await client.send('<b></b>'); // only markup: the server refuses it
+    const id = await client.send('\u200b'); // a zero-width space only: the server refuses it (it shows nothing)
     await waitUntil(
       () => client.getSnapshot().timeline.pending.some((p) => p.id === id && p.state === 'failed'),
       'failed',

@@ -1,4 +1,4 @@
-import type { AgentServerFrame, ConversationSummary, Message } from '@parlor/core/protocol';
+import type { AgentServerFrame, ConversationSummary, LiveVisitor, Message } from '@parlor/core/protocol';
 import type { ConsoleAction, ConsoleState, PendingReply, Transcript } from './console-store.js';
 import { initialConsoleState } from './console-store.js';
 
@@ -208,6 +208,25 @@ function onError(state: ConsoleState, frame: Frame<'error'>): ConsoleState {
   return { ...state, notice: text };
 }
 
+/**
+ * Applies a batch of live-visitor changes: `reset` empties the list first, `items` add or replace visitors
+ * (by id), `gone` remove them. Order is kept: new visitors go to the end.
+ */
+function onVisitors(state: ConsoleState, frame: Frame<'visitors'>): ConsoleState {
+  const byId = new Map<string, LiveVisitor>();
+  if (!frame.reset) for (const live of state.visitors) byId.set(live.visitor.id, live);
+  for (const id of frame.gone) byId.delete(id);
+  for (const live of frame.items) byId.set(live.visitor.id, live);
+  return { ...state, visitors: [...byId.values()] };
+}
+
+/** Keeps the details of the open conversation's visitor; answers for anyone else are stale. */
+function onDetails(state: ConsoleState, frame: Frame<'details'>): ConsoleState {
+  const open = state.openId ? state.conversations.get(state.openId) : undefined;
+  if (open && open.visitor.id !== frame.visitor.id) return state;
+  return { ...state, details: frame };
+}
+
 /** Applies one server frame. */
 function reduceFrame(state: ConsoleState, frame: AgentServerFrame, now: number): ConsoleState {
   switch (frame.type) {
@@ -230,7 +249,9 @@ function reduceFrame(state: ConsoleState, frame: AgentServerFrame, now: number):
     case 'read':
       return onRead(state, frame);
     case 'visitors':
-      return { ...state, visitors: frame.items };
+      return onVisitors(state, frame);
+    case 'details':
+      return onDetails(state, frame);
     case 'presence':
       return { ...state, agents: frame.agents };
     case 'error':
@@ -269,7 +290,14 @@ export function consoleReducer(state: ConsoleState, action: ConsoleAction): Cons
         loadingOlder: false,
         visitorReadSeq: state.conversations.get(action.conversation)?.visitorReadSeq ?? 0,
       };
-      return { ...state, openId: action.conversation, transcript };
+      const { details, ...rest } = state;
+      const visitor = state.conversations.get(action.conversation)?.visitor.id;
+      return {
+        ...rest,
+        ...(details && details.visitor.id === visitor ? { details } : {}),
+        openId: action.conversation,
+        transcript,
+      };
     }
     case 'olderRequested':
       return state.transcript ? { ...state, transcript: { ...state.transcript, loadingOlder: true } } : state;

@@ -250,14 +250,25 @@ describe('console store', () => {
     expect(s.transcript?.typing).to.equal(undefined);
   });
 
-  it('replaces live visitors and agents, and keeps unrelated errors as a notice', () => {
-    let s = consoleReducer(
-      signedIn(),
-      frame({
-        type: 'visitors',
-        items: [{ visitor: { id: serverId('vis', 1), mode: 'anonymous' }, site: 'demo', connectedAt: NOW }],
-      }),
-    );
+  it('applies live visitor changes (reset, add, replace, gone) and agents, and keeps unrelated errors as a notice', () => {
+    const live = (n: number, url?: string) => ({
+      visitor: { id: serverId('vis', n), mode: 'anonymous' as const },
+      site: 'demo',
+      connectedAt: NOW + n,
+      ...(url ? { page: { url } } : {}),
+    });
+    let s = consoleReducer(signedIn(), frame({ type: 'visitors', reset: true, items: [live(1), live(2)], gone: [] }));
+    expect(s.visitors.map((v) => v.visitor.id)).to.deep.equal([serverId('vis', 1), serverId('vis', 2)]);
+    s = consoleReducer(s, frame({ type: 'visitors', items: [live(3), live(1, 'https://a.test/')], gone: [] }));
+    expect(s.visitors.map((v) => v.page?.url ?? v.visitor.id)).to.deep.equal([
+      'https://a.test/',
+      serverId('vis', 2),
+      serverId('vis', 3),
+    ]);
+    s = consoleReducer(s, frame({ type: 'visitors', items: [], gone: [serverId('vis', 2)] }));
+    expect(s.visitors).to.have.length(2);
+    s = consoleReducer(s, frame({ type: 'visitors', reset: true, items: [live(4)], gone: [] }));
+    expect(s.visitors.map((v) => v.visitor.id)).to.deep.equal([serverId('vis', 4)]);
     s = consoleReducer(s, frame({ type: 'presence', agents: [{ id: 'agent-2', name: 'Bo', status: 'away' }] }));
     expect(s.visitors).to.have.length(1);
     expect(s.agents).to.deep.equal([{ id: 'agent-2', name: 'Bo', status: 'away' }]);
@@ -265,6 +276,24 @@ describe('console store', () => {
     expect(s.notice).to.equal('Slow down (try again in 2 s)');
     s = consoleReducer(s, { type: 'notice' });
     expect(s.notice).to.equal(undefined);
+  });
+
+  it("keeps the open conversation's visitor details, drops answers for anyone else and on opening another", () => {
+    const details = (n: number) =>
+      frame({
+        type: 'details',
+        visitor: { id: serverId('vis', n), mode: 'anonymous' },
+        site: 'demo',
+        context: { cart: { currency: 'EUR', total: 100, itemCount: 1, items: [] } },
+      });
+    let s = consoleReducer(signedIn(), frame({ type: 'conversations', items: [summary(1), summary(2)] }));
+    s = consoleReducer(s, { type: 'open', conversation: C1 });
+    s = consoleReducer(s, details(2));
+    expect(s.details).to.equal(undefined);
+    s = consoleReducer(s, details(1));
+    expect(s.details?.context?.cart?.total).to.equal(100);
+    s = consoleReducer(s, { type: 'open', conversation: C2 });
+    expect(s.details).to.equal(undefined);
   });
 
   it('resets on sign-out and keeps the reason', () => {

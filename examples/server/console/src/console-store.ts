@@ -99,6 +99,8 @@ export interface ConsoleState {
   transcript?: Transcript;
   pending: ReadonlyMap<string, PendingReply>;
   visitors: readonly LiveVisitor[];
+  /** Identity and full context of the open conversation's visitor, from the last `details` answer. */
+  details?: Extract<AgentServerFrame, { type: 'details' }>;
   agents: readonly AgentPresence[];
   myPresence: MyPresence;
   proactive: ReadonlyMap<string, ProactiveSend>;

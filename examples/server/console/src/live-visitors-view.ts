@@ -127,7 +127,7 @@ export class LiveVisitorsView {
           ['Site', live.site],
           [claimLabel('Email', live.visitor), live.visitor.email],
           ['User id', live.visitor.userId],
-          ['Page', live.context?.page ? pageSummary(live.context.page) : undefined],
+          ['Page', live.page ? pageSummary(live.page) : undefined],
           ['Connected', since],
         ]),
       );

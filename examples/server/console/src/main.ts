@@ -69,9 +69,31 @@ function afterWelcome(): void {
   }
 }
 
+/**
+ * Rows and live visitors are summaries: the open conversation's visitor's full context is asked for with
+ * `details` when the conversation opens and again whenever the server says that visitor changed (a live
+ * visitors change for them, or a row whose page moved). The server coalesces those changes, so this asks a
+ * few times a second at most.
+ */
+function requestDetails(frame: AgentServerFrame, previous: ConsoleState): void {
+  const s = state();
+  const row = s.openId ? s.conversations.get(s.openId) : undefined;
+  let visitor: string | undefined;
+  if (frame.type === 'transcript' && frame.item.id === s.openId) visitor = frame.item.visitor.id;
+  else if (frame.type === 'conversation' && row && frame.item.id === row.id) {
+    const before = previous.conversations.get(row.id);
+    if (JSON.stringify(before?.page) !== JSON.stringify(row.page)) visitor = row.visitor.id;
+  } else if (frame.type === 'visitors' && row && frame.items.some((live) => live.visitor.id === row.visitor.id)) {
+    visitor = row.visitor.id;
+  }
+  if (visitor) send({ type: 'details', visitor });
+}
+
 function onFrame(frame: AgentServerFrame): void {
+  const previous = state();
   store.dispatch({ type: 'frame', frame, now: Date.now() });
   if (frame.type === 'welcome') afterWelcome();
+  else requestDetails(frame, previous);
 }
 
 function startSession(token: string): void {

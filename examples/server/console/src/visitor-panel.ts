@@ -1,4 +1,11 @@
-import type { Cart, ConversationSummary, VisitorContext, VisitorInfo } from '@parlor/core/protocol';
+import type {
+  Cart,
+  ConversationSummary,
+  PageSummary,
+  VisitorContext,
+  VisitorInfo,
+  VisitorSummary,
+} from '@parlor/core/protocol';
 import type { ExportFormat } from './agent-api.js';
 import type { ConsoleIntents } from './console-intents.js';
 import { openConversation } from './console-selectors.js';
@@ -24,7 +31,7 @@ export function definitionList(entries: readonly [string, Child | undefined][], 
 }
 
 /** The visitor's identity as a definition list. */
-export function identityList(visitor: VisitorInfo): HTMLElement {
+export function identityList(visitor: VisitorInfo | VisitorSummary): HTMLElement {
   return definitionList([
     ['Mode', MODE_LABELS[visitor.mode]],
     [claimLabel('Name', visitor), visitor.name],
@@ -35,7 +42,7 @@ export function identityList(visitor: VisitorInfo): HTMLElement {
 }
 
 /** The visitor's page as text: title, then the URL (never a live link: it is the visitor's claim). */
-export function pageSummary(page: NonNullable<VisitorContext['page']>): HTMLElement {
+export function pageSummary(page: NonNullable<VisitorContext['page']> | PageSummary): HTMLElement {
   return element(
     'span',
     { className: 'page' },
@@ -111,6 +118,7 @@ export class VisitorPanel {
   readonly #statusButton: HTMLButtonElement;
   readonly #exportStatus: HTMLElement;
   #row: ConversationSummary | undefined;
+  #details: ConsoleState['details'];
 
   constructor(intents: ConsoleIntents) {
     this.#intents = intents;
@@ -148,19 +156,27 @@ export class VisitorPanel {
   render(state: ConsoleState): void {
     const row = openConversation(state);
     this.#actions.hidden = row === undefined;
-    if (row === this.#row) return;
+    if (row === this.#row && state.details === this.#details) return;
     if (row?.id !== this.#row?.id) setText(this.#exportStatus, '');
     this.#row = row;
+    this.#details = state.details;
     if (!row) {
       setChildren(this.#body, element('p', { className: 'hint' }, 'No conversation open.'));
       return;
     }
     setText(this.#statusButton, row.status === 'closed' ? 'Reopen conversation' : 'Close conversation');
+    // The row is a summary; the full identity and context come with `details` (asked for on open).
+    const details = state.details?.visitor.id === row.visitor.id ? state.details : undefined;
     setChildren(
       this.#body,
-      identityList(row.visitor),
+      identityList(details?.visitor ?? row.visitor),
       element('h3', {}, 'Context'),
-      ...contextSection(row.context),
+      ...(details
+        ? contextSection(details.context)
+        : [
+            ...(row.page ? [definitionList([['Page', pageSummary(row.page)]])] : []),
+            element('p', { className: 'hint' }, 'Loading details…'),
+          ]),
       element('h3', {}, 'Conversation'),
       definitionList([
         ['Site', row.site],

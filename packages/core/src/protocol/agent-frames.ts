@@ -17,6 +17,11 @@ import {
 import { limitsSchema } from './limits.js';
 import { ackFrame, errorFrame, olderFrame, pongFrame, readEventFrame, typingEventFrame } from './server-frames.js';
 
+/** Most entries (`items` plus `gone`, each) in one `visitors` frame. */
+export const VISITORS_BATCH_MAX = 50;
+
+const shortString = (max: number) => z.string().check(z.maxLength(max));
+
 // ---- agent → server (endpoint /v1/agent) ----
 
 /** First frame of an agent connection: the agent's token from the server configuration. */
@@ -83,6 +88,14 @@ export const agentProactiveFrame = z.object({
   text: z.string().check(z.minLength(1), z.maxLength(2000)),
 });
 
+/**
+ * Ask for one visitor's details: identity and full context (page, attributes, cart, consent). List rows and
+ * live visitors carry only a summary; a console asks for this when the agent opens a conversation or a visitor,
+ * and again when a `conversation` or `visitors` frame says that visitor changed. Answered with `details`, or
+ * `error forbidden` (`frame: "details"`) for a visitor of another site or none at all.
+ */
+export const agentDetailsFrame = z.object({ type: z.literal('details'), visitor: serverIdSchema });
+
 /** Heartbeat. */
 export const agentPingFrame = z.object({ type: z.literal('ping'), t: z.optional(z.number()) });
 
@@ -99,6 +112,7 @@ export const agentClientFrameSchema = z.discriminatedUnion('type', [
   agentStatusFrame,
   agentPresenceFrame,
   agentProactiveFrame,
+  agentDetailsFrame,
   agentPingFrame,
 ]);
 
@@ -121,30 +135,59 @@ export const visitorContextSchema = z.object({
   consent: z.optional(consentSchema),
 });
 
-/** One row of the agent's conversation list. */
+/** Longest `visitor.name`, `visitor.email` and `visitor.userId` in a summary (UTF-16 units). */
+export const SUMMARY_LABEL_MAX = 200;
+/** Longest `page.url` in a summary. */
+export const SUMMARY_URL_MAX = 300;
+/** Longest `page.title` in a summary. */
+export const SUMMARY_TITLE_MAX = 120;
+/** Longest `lastMessage.preview`. */
+export const SUMMARY_PREVIEW_MAX = 140;
+
+/** Who the visitor is, cut to summary size. */
+export const visitorSummarySchema = z.object({
+  id: serverIdSchema,
+  mode: z.enum(['anonymous', 'identified', 'jwt']),
+  userId: z.optional(shortString(SUMMARY_LABEL_MAX)),
+  name: z.optional(shortString(SUMMARY_LABEL_MAX)),
+  email: z.optional(shortString(SUMMARY_LABEL_MAX)),
+});
+
+/** Where the visitor is, cut to summary size (the full page is in `details`). */
+export const pageSummarySchema = z.object({
+  url: shortString(SUMMARY_URL_MAX),
+  title: z.optional(shortString(SUMMARY_TITLE_MAX)),
+});
+
+/**
+ * One row of the agent's conversation list: a summary of bounded size. Every string in it is capped, and it
+ * never carries the cart or attributes; the full context is fetched with `details`.
+ */
 export const conversationSummarySchema = z.object({
   id: serverIdSchema,
   site: siteIdSchema,
   status: z.enum(['waiting', 'open', 'closed']),
-  visitor: visitorInfoSchema,
+  visitor: visitorSummarySchema,
   lastSeq: seqSchema,
   agentReadSeq: seqSchema,
   visitorReadSeq: seqSchema,
   /** Messages from the visitor after the agents' read point. */
   unread: z.int().check(z.nonnegative()),
-  lastMessage: z.optional(z.object({ role: roleSchema, preview: z.string(), at: timeSchema })),
+  lastMessage: z.optional(z.object({ role: roleSchema, preview: shortString(SUMMARY_PREVIEW_MAX), at: timeSchema })),
   createdAt: timeSchema,
   updatedAt: timeSchema,
-  context: z.optional(visitorContextSchema),
+  /** The visitor's page, when their consent allows. */
+  page: z.optional(pageSummarySchema),
 });
 
-/** A visitor connected to a site right now. */
+/** A visitor connected to a site right now: a summary of bounded size, like a list row. */
 export const liveVisitorSchema = z.object({
-  visitor: visitorInfoSchema,
+  visitor: visitorSummarySchema,
   site: siteIdSchema,
   connectedAt: timeSchema,
   conversation: z.optional(serverIdSchema),
-  context: z.optional(visitorContextSchema),
+  /** The visitor's page, when their consent allows. */
+  page: z.optional(pageSummarySchema),
 });
 
 /** Reply to the agent's `hello`. */
@@ -157,7 +200,7 @@ export const agentWelcomeFrame = z.object({
   serverTime: timeSchema,
 });
 
-/** Reply to `list`, and pushed again whenever a conversation in the list changes. */
+/** Reply to `list`: at most 200 rows, newest activity first. */
 export const agentConversationsFrame = z.object({
   type: z.literal('conversations'),
   items: z.array(conversationSummarySchema),
@@ -177,8 +220,26 @@ export const agentTranscriptFrame = z.object({
 /** A message was stored in a conversation the agent can see. */
 export const agentMessageFrame = z.object({ type: z.literal('message'), message: messageSchema });
 
-/** The visitors on the agent's sites right now; pushed when it changes. */
-export const agentVisitorsFrame = z.object({ type: z.literal('visitors'), items: z.array(liveVisitorSchema) });
+/**
+ * Changes to the live visitors list, coalesced: `items` are visitors to add or replace (keyed by
+ * `visitor.id`), `gone` are visitors who left. With `reset: true` the list is first emptied (the first frame
+ * after `welcome`, and after the server lost track). A long list arrives over several frames of at most
+ * {@link VISITORS_BATCH_MAX} entries each.
+ */
+export const agentVisitorsFrame = z.object({
+  type: z.literal('visitors'),
+  reset: z.optional(z.boolean()),
+  items: z.array(liveVisitorSchema).check(z.maxLength(VISITORS_BATCH_MAX)),
+  gone: z.array(serverIdSchema).check(z.maxLength(VISITORS_BATCH_MAX)),
+});
+
+/** Reply to `details`: one visitor's identity and full context (only what their consent allows). */
+export const agentDetailsEventFrame = z.object({
+  type: z.literal('details'),
+  visitor: visitorInfoSchema,
+  site: siteIdSchema,
+  context: z.optional(visitorContextSchema),
+});
 
 /** Who of the agents is online or away. */
 export const agentPresenceEventFrame = z.object({
@@ -199,6 +260,7 @@ export const agentServerFrameSchema = z.discriminatedUnion('type', [
   typingEventFrame,
   readEventFrame,
   agentVisitorsFrame,
+  agentDetailsEventFrame,
   agentPresenceEventFrame,
   errorFrame,
   pongFrame,

@@ -66,12 +66,19 @@ export {
   welcomeFrame,
 } from './server-frames.js';
 export {
+  SUMMARY_LABEL_MAX,
+  SUMMARY_PREVIEW_MAX,
+  SUMMARY_TITLE_MAX,
+  SUMMARY_URL_MAX,
+  VISITORS_BATCH_MAX,
   agentClientFrameSchema,
   agentServerFrameSchema,
   conversationSummarySchema,
   liveVisitorSchema,
+  pageSummarySchema,
   visitorContextSchema,
   visitorInfoSchema,
+  visitorSummarySchema,
 } from './agent-frames.js';
 export { parseFrame } from './parse.js';
 

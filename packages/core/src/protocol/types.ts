@@ -61,6 +61,10 @@ export type AgentServerFrame = z.output<typeof agent.agentServerFrameSchema>;
 export type ConversationSummary = z.output<typeof agent.conversationSummarySchema>;
 /** A visitor as the agent sees them. */
 export type VisitorInfo = z.output<typeof agent.visitorInfoSchema>;
+/** A visitor's identity cut to summary size (list rows, live visitors). */
+export type VisitorSummary = z.output<typeof agent.visitorSummarySchema>;
+/** A visitor's page cut to summary size (list rows, live visitors). */
+export type PageSummary = z.output<typeof agent.pageSummarySchema>;
 /** A visitor's context as the agent sees it. */
 export type VisitorContext = z.output<typeof agent.visitorContextSchema>;
 /** A visitor on a site right now. */
