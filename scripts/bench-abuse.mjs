@@ -7,8 +7,9 @@
 // small preload that answers `process.cpuUsage()` over the IPC channel, so its CPU time is read to the microsecond.
 // This process plays every client over real sockets, from three loopback addresses so that per-IP limits apply to
 // the attacker alone: the attacker is 127.0.0.1, the legitimate visitors and the agent 127.0.0.2, and the benign
-// frames the CPU comparison needs 127.0.0.3. The limits are read from the `welcome` (`limits`); the attacker opens
-// as many sockets as the server lets one IP hold (it stops at the first one refused).
+// frames the CPU comparison needs 127.0.0.3 (where only 127.0.0.1 can be bound, the server trusts X-Forwarded-For
+// and each client names its address there instead). The limits are read from the `welcome` (`limits`); the
+// attacker opens as many sockets as the server lets one IP hold (it stops at the first one refused).
 //
 //   1. Idle: the legitimate visitors send one message a second each and time send → ack; the agent (signed in as
 //      the console does: hello, list of waiting conversations, presence) counts the bytes it receives.
@@ -35,7 +36,7 @@
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
 import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -176,6 +177,15 @@ const smallContext = (/** @type {number} */ n) =>
 /** The `identified` proof a site's backend computes (docs/auth.md); replaced by the server's own helper if it differs. */
 let userHash = (/** @type {string} */ userId) => createHmac('sha256', SECRET).update(userId).digest('hex');
 
+/**
+ * Whether this machine cannot send from 127.0.0.2 (only 127.0.0.1 is configured on some systems): then the server
+ * trusts `X-Forwarded-For` and every client names its address there, as a proxy would.
+ */
+const BY_HEADER = await new Promise((resolve) => {
+  const socket = createServer().listen(0, '127.0.0.2', () => socket.close(() => resolve(false)));
+  socket.on('error', () => resolve(true));
+});
+
 // ——— The server ———
 
 /** Starts the server with the CPU probe preloaded; resolves once it listens. */
@@ -207,6 +217,7 @@ async function startServer(/** @type {string} */ dir) {
       HOST: '127.0.0.1',
       DATA_DIR: join(dir, 'data'),
       LOG_LEVEL: 'error',
+      ...(BY_HEADER ? { TRUST_PROXY: '1' } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
@@ -422,8 +433,8 @@ class Peer {
 function connect({ port, path = '/v1/connect', ip, origin = ORIGIN, hello, tally }) {
   return new Promise((resolve) => {
     const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, {
-      headers: { origin },
-      localAddress: ip,
+      headers: { origin, ...(BY_HEADER ? { 'x-forwarded-for': ip } : {}) },
+      ...(BY_HEADER ? {} : { localAddress: ip }),
       perMessageDeflate: false,
       maxPayload: 256 * 1024 * 1024,
     });
@@ -621,10 +632,11 @@ function upload(
       {
         host: '127.0.0.1',
         port,
-        localAddress: ip,
+        ...(BY_HEADER ? {} : { localAddress: ip }),
         method: 'POST',
         path: '/v1/uploads',
         headers: {
+          ...(BY_HEADER ? { 'x-forwarded-for': ip } : {}),
           authorization: `Bearer ${token}`,
           origin: ORIGIN,
           'content-type': 'text/plain',
@@ -652,7 +664,9 @@ const dir = mkdtempSync(join(tmpdir(), 'parlor-bench-abuse-'));
 const server = await startServer(dir);
 const port = server.port;
 const t0 = Date.now();
-say(`server on port ${port}; attacks of ${SECONDS} s, ${ROUNDS} CPU round(s) per kind, ${STORED} stored contexts`);
+say(
+  `server on port ${port}${BY_HEADER ? ' (client addresses in X-Forwarded-For)' : ''}; attacks of ${SECONDS} s, ${ROUNDS} CPU round(s) per kind, ${STORED} stored contexts`,
+);
 
 const agent = new Agent(port);
 const agentWelcome = await agent.start();
