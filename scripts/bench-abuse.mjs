@@ -110,7 +110,7 @@ const fmtRate = (/** @type {number} */ v) =>
     : v >= 1024 * 1024
       ? `${(v / 1024 / 1024).toFixed(2)} MB/s`
       : `${(v / 1024).toFixed(1)} KB/s`;
-/** A count map as text: `rate_limited 12, 4029 ×3`; `none` when empty. */
+/** A count map as text: `rate_limited ×12, closed 4029 ×3`; `none` when empty. */
 const counts = (/** @type {Map<string | number, number>} */ map) =>
   map.size ? [...map].map(([k, n]) => `${k} ×${n}`).join(', ') : 'none';
 const bump = (/** @type {Map<any, number>} */ map, /** @type {any} */ key, n = 1) =>
@@ -182,8 +182,8 @@ let userHash = (/** @type {string} */ userId) => createHmac('sha256', SECRET).up
  * trusts `X-Forwarded-For` and every client names its address there, as a proxy would.
  */
 const BY_HEADER = await new Promise((resolve) => {
-  const socket = createServer().listen(0, '127.0.0.2', () => socket.close(() => resolve(false)));
-  socket.on('error', () => resolve(true));
+  const probe = createServer().listen(0, '127.0.0.2', () => probe.close(() => resolve(false)));
+  probe.on('error', () => resolve(true));
 });
 
 // ——— The server ———
@@ -490,7 +490,7 @@ class Agent {
   closes = [];
   bytesBefore = 0;
   phase = 'start';
-  /** @type {Set<string>} conversations kept open (re-opened after a reconnect) */
+  /** @type {Set<string>} conversations opened; the last one is opened again after a reconnect, as in the console */
   opened = new Set();
   #stopped = false;
   /** @param {number} port */
@@ -514,17 +514,23 @@ class Agent {
       tally: this.tally,
     });
     this.peer = peer;
-    peer.ws.on('close', (/** @type {number} */ code) => {
+    const closed = (/** @type {number} */ code) => {
       if (this.peer !== peer || this.#stopped) return;
       this.closes.push({ code, at: Date.now(), phase: this.phase });
       setTimeout(() => {
         if (this.peer === peer && !this.#stopped) void this.start();
       }, 1000);
-    });
-    if (!peer.welcome) return null;
+    };
+    if (!peer.welcome) {
+      // Refused before its welcome (or no answer): a close like any other, and the console tries again.
+      closed(peer.closeCode ?? 0);
+      return null;
+    }
+    peer.ws.on('close', closed);
     peer.send({ type: 'list', status: 'waiting' });
     peer.send({ type: 'presence', status: 'online' });
-    for (const id of this.opened) peer.send({ type: 'open', conversation: id });
+    const last = [...this.opened].at(-1);
+    if (last) peer.send({ type: 'open', conversation: last });
     return peer.welcome;
   }
 
