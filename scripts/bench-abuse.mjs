@@ -896,8 +896,8 @@ async function batchCpu(peers, send) {
 }
 
 /**
- * Measures one kind: per round an empty batch (pings only), then the benign and the hostile batch in alternating
- * order; `setup(side, hostile)` runs before each batch, outside the measured window.
+ * Measures one kind: per round the benign and the hostile batch, in alternating order, each after an empty batch
+ * (pings only) on the same sockets; `setup(side, hostile)` runs before each pair, outside the measured window.
  * @param {{ kind: string, hostile: string, benign: string,
  *   setup?: (peers: Peer[], hostile: boolean) => Promise<void> | void,
  *   send: (peers: Peer[], hostile: boolean) => Promise<number | void> | number | void }} k
