@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // `pnpm bench`: every benchmark in one go and one report. Builds what they need once, then runs the sizes, the
-// server, the client, the widget and the Shopify embed one after another (never side by side: each measures the
-// machine), collects their figures as JSON (`--json` of each script), and writes the generated section of
-// docs/benchmarks.md (between the bench:report markers) with the machine it ran on, and docs/bench-chart.svg.
+// server, the abuse bench, the client, the widget and the Shopify embed one after another (never side by side: each
+// measures the machine), collects their figures as JSON (`--json` of each script), and writes the generated section
+// of docs/benchmarks.md (between the bench:report markers) with the machine it ran on, and docs/bench-chart.svg.
 // Not a test: a figure never fails the run for being slow; a benchmark that crashes or produces no figures does.
 //
 // Options: --short (a reduced run for CI, about two minutes: smaller loads and fewer runs), --out FILE (where the
 // report goes; the chart is written beside it as bench-chart.svg), --skip-build (the packages are built already),
-// --only a,b (some of size, server, client, widget, shopify). Only a complete full run that passes its checks
+// --only a,b (some of size, server, abuse, client, widget, shopify). Only a complete full run that passes its checks
 // replaces docs/benchmarks.md and docs/bench-chart.svg; a short, partial or failed run writes to a temporary folder
 // (unless --out says where). Report and chart are checked before they are written.
 // Ends with "# pass N" / "# fail N" (benchmarks that produced figures / that did not), the lines `pnpm test` sums.
@@ -86,6 +86,12 @@ const PLAN = [
         },
       ]
     : []),
+  // One hostile IP against a legitimate visitor and an agent; the short run attacks briefly, once per kind.
+  {
+    name: 'abuse',
+    command: 'pnpm bench:abuse',
+    args: ['scripts/bench-abuse.mjs', ...(SHORT ? ['--short'] : [])],
+  },
   {
     name: 'client',
     command: 'pnpm bench:client',
