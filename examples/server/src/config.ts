@@ -190,6 +190,11 @@ export interface SocketPolicy {
   headersTimeoutMs: number;
   /** Milliseconds a client has to send a whole request, body included (default 120 s). */
   requestTimeoutMs: number;
+  /**
+   * WebSocket bytes one IP may send a second, per server process, with a burst of four seconds' worth (default
+   * 256 KiB). Past it the IP's sockets are read only as fast as the budget refills: slowed, nothing refused.
+   */
+  inboundBytesPerSecond?: number;
 }
 
 /** The reference defaults of {@link SocketPolicy}. */
@@ -197,6 +202,7 @@ export const DEFAULT_SOCKET_POLICY: Readonly<SocketPolicy> = Object.freeze({
   maxSocketsPerIp: 64,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 120_000,
+  inboundBytesPerSecond: 256 * 1024,
 });
 
 /**
@@ -285,6 +291,11 @@ const envSchema = z.object({
   MAX_SOCKETS_PER_IP: z.coerce.number().int().positive().default(DEFAULT_SOCKET_POLICY.maxSocketsPerIp),
   HEADERS_TIMEOUT_MS: z.coerce.number().int().positive().default(DEFAULT_SOCKET_POLICY.headersTimeoutMs),
   REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(DEFAULT_SOCKET_POLICY.requestTimeoutMs),
+  INBOUND_BYTES_PER_IP: z.coerce
+    .number()
+    .int()
+    .min(65_536, 'at least 65536 (one frame)')
+    .default(DEFAULT_SOCKET_POLICY.inboundBytesPerSecond ?? 262_144),
   METRICS_TOKEN: z.string().min(32, 'at least 32 characters').optional(),
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   METRICS_HOST: z.string().default('127.0.0.1'),
@@ -394,6 +405,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       maxSocketsPerIp: Math.max(e.MAX_SOCKETS_PER_IP, e.MAX_CONNECTIONS_PER_IP + 8),
       headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
       requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+      inboundBytesPerSecond: e.INBOUND_BYTES_PER_IP,
     },
     metrics: { token: e.METRICS_TOKEN ?? null, port: e.METRICS_PORT ?? null, host: e.METRICS_HOST },
     ...(e.PARLOR_TEST_FIXTURES === '1' || e.PARLOR_TEST_FIXTURES === 'true' ? { testFixtures: true } : {}),

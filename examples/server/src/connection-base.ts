@@ -65,6 +65,10 @@ export abstract class ConnectionBase {
   #closed = false;
   /** Fires when the socket has been silent for the idle limit (§4 Heartbeat), re-armed from the last frame. */
   #idleTimer: NodeJS.Timeout;
+  /** Reading is paused because too many frames wait to be handled (see {@link PAUSE_AT}). */
+  #backlogged = false;
+  /** Reading is paused until the peer's inbound byte budget is out of debt (see {@link Hub.ipBytes}). */
+  #throttle: NodeJS.Timeout | null = null;
   /** No new frames are read (closing or shutting down). */
   #draining = false;
   /** Frames already queued are dropped rather than handled (closing for cause). */
@@ -141,10 +145,17 @@ export abstract class ConnectionBase {
       this.close(4029, 'rate_limited');
       return;
     }
+    // What every frame costs the server grows with its bytes: a peer (IP) gets so many bytes a second, and
+    // past that its sockets are read no faster than the budget refills — slowed by TCP, nothing refused.
+    const debt = this.hub.ipBytes.spend(this.peer.ip, byteLength(data));
+    if (debt > 0) this.#throttleFor(debt);
     const text = Array.isArray(data)
       ? Buffer.concat(data).toString('utf8')
       : Buffer.from(data as ArrayBuffer).toString('utf8');
-    if (++this.#queued === PAUSE_AT) this.#ws.pause();
+    if (++this.#queued === PAUSE_AT) {
+      this.#backlogged = true;
+      this.#updateReading();
+    }
     this.#queue = this.#queue
       .then(() => (this.#closed || this.#skipQueued ? undefined : this.handle(text, peek)))
       .catch((error: unknown) => {
@@ -152,8 +163,30 @@ export abstract class ConnectionBase {
         this.error('internal', 'the server could not process that frame');
       })
       .finally(() => {
-        if (--this.#queued === RESUME_AT && this.#ws.isPaused && !this.#closed) this.#ws.resume();
+        if (--this.#queued === RESUME_AT && this.#backlogged) {
+          this.#backlogged = false;
+          this.#updateReading();
+        }
       });
+  }
+
+  /** Stops reading the socket for `ms` (the byte budget's debt), then reads again unless backlogged. */
+  #throttleFor(ms: number): void {
+    if (this.#throttle) clearTimeout(this.#throttle);
+    this.#throttle = setTimeout(() => {
+      this.#throttle = null;
+      this.#updateReading();
+    }, ms);
+    this.#throttle.unref();
+    this.#updateReading();
+  }
+
+  /** Pauses or resumes reading: paused while backlogged or throttled, reading otherwise. */
+  #updateReading(): void {
+    if (this.#closed) return;
+    const pause = this.#backlogged || this.#throttle !== null;
+    if (pause && !this.#ws.isPaused) this.#ws.pause();
+    else if (!pause && this.#ws.isPaused) this.#ws.resume();
   }
 
   /** A refused send or proactive names its id, so a client pipelining sends knows which one to resend. */
@@ -272,6 +305,7 @@ export abstract class ConnectionBase {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#idleTimer);
+    if (this.#throttle) clearTimeout(this.#throttle);
     this.unsubscribeAll();
     this.closed();
   }

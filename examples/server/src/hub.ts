@@ -22,6 +22,7 @@ import type { Metrics } from './metrics.js';
 import type { Responder } from './responder.js';
 import type { OriginGuard } from './origin.js';
 import type { KeyedLimiter } from './rate-limits.js';
+import type { KeyedBuckets } from './token-bucket.js';
 import type {
   AppendResult,
   ContextRecord,
@@ -55,6 +56,11 @@ export interface Hub {
    * with `REDIS_URL` across all processes. `take` may answer asynchronously: await it.
    */
   ipMessages: KeyedLimiter;
+  /**
+   * Inbound WebSocket bytes per client IP in this process (what this process spends parsing and storing is
+   * its own, so the budget is too): past it, the IP's sockets are read only as fast as it refills.
+   */
+  ipBytes: KeyedBuckets;
   /** Origin checks that count and log refusals. */
   origins: OriginGuard;
   /** Each visitor's replay budget (§6.2): messages minted before the welcome, stored at the replay rate. */

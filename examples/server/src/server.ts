@@ -22,6 +22,7 @@ import { APP_PROXY_PATH, appProxyToken } from './shopify/app-proxy.js';
 import { STOREFRONT_PREFIX, StorefrontFixture } from './shopify/storefront-fixture.js';
 import { serveFile } from './static-files.js';
 import type { Storage } from './storage/storage.js';
+import { KeyedBuckets } from './token-bucket.js';
 import { VisitorConnection } from './visitor-connection.js';
 
 /** Options of {@link startServer}. */
@@ -150,6 +151,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     maxSocketsPerIp: Math.max(DEFAULT_SOCKET_POLICY.maxSocketsPerIp, config.maxConnectionsPerIp + 8),
   };
   const uploadPolicy = config.uploads ?? DEFAULT_UPLOAD_POLICY;
+  const inboundBytes = sockets.inboundBytesPerSecond ?? DEFAULT_SOCKET_POLICY.inboundBytesPerSecond ?? 262_144;
   const hub: Hub = {
     config,
     sites: new Map(config.sites.map((s) => [s.id, s])),
@@ -162,6 +164,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     presence: new Map(),
     peerPresence: new Map(),
     ipMessages: rateLimits.ipMessages,
+    ipBytes: new KeyedBuckets(inboundBytes, inboundBytes * 4, now),
     origins: new OriginGuard({
       sites: () => config.sites,
       report: (site, origin) => metrics.originRefused(site, origin),
@@ -402,6 +405,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     () => {
       ipRequests.sweep();
       hub.ipMessages.sweep();
+      hub.ipBytes.sweep();
       hub.ipReplays.sweep();
       hub.replayBudgets.sweep();
     },

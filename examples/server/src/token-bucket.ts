@@ -40,6 +40,17 @@ export class TokenBucket {
     return Math.ceil(((1 - this.#tokens) / this.#rate) * 1000);
   }
 
+  /**
+   * Spends `cost` tokens at once, even past empty (the debt is capped at one capacity): for costs known only
+   * once the thing is already here, such as the bytes of a frame that was read. Returns 0 when the bucket is
+   * still not in debt, else the milliseconds until it is out of debt again.
+   */
+  spend(cost: number): number {
+    this.#refill();
+    this.#tokens = Math.max(-this.#capacity, this.#tokens - cost);
+    return this.#tokens >= 0 ? 0 : Math.ceil((-this.#tokens / this.#rate) * 1000);
+  }
+
   /** True when the bucket is full again, i.e. the caller has been quiet long enough to be forgotten. */
   get idle(): boolean {
     this.#refill();
@@ -62,6 +73,11 @@ export class KeyedBuckets {
   /** Spends a token of `key`'s bucket: 0 when allowed, else milliseconds to wait. */
   take(key: string): number {
     return this.#bucket(key).take();
+  }
+
+  /** Spends `cost` tokens of `key`'s bucket (see {@link TokenBucket.spend}): 0, or milliseconds of debt. */
+  spend(key: string, cost: number): number {
+    return this.#bucket(key).spend(cost);
   }
 
   /** What {@link take} would answer for `key`, spending nothing (see {@link TokenBucket.wait}). */

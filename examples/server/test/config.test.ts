@@ -58,7 +58,12 @@ describe('configuration', () => {
       windowMs: 86_400_000,
       orphanTtlMs: 86_400_000,
     });
-    assert.deepEqual(defaults.sockets, { maxSocketsPerIp: 64, headersTimeoutMs: 10_000, requestTimeoutMs: 120_000 });
+    assert.deepEqual(defaults.sockets, {
+      maxSocketsPerIp: 64,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 120_000,
+      inboundBytesPerSecond: 256 * 1024,
+    });
     assert.deepEqual(defaults.metrics, { token: null, port: null, host: '127.0.0.1' });
     const set = loadConfig({
       DATA_DIR: dir,
@@ -69,6 +74,7 @@ describe('configuration', () => {
       MAX_CONNECTIONS_PER_IP: '100',
       MAX_SOCKETS_PER_IP: '10',
       HEADERS_TIMEOUT_MS: '2000',
+      INBOUND_BYTES_PER_IP: '1048576',
       METRICS_TOKEN: 'm'.repeat(32),
       METRICS_PORT: '9100',
     });
@@ -76,9 +82,14 @@ describe('configuration', () => {
     // The socket cap never falls below the WebSocket connections an IP may hold.
     assert.equal(set.sockets?.maxSocketsPerIp, 108);
     assert.equal(set.sockets?.headersTimeoutMs, 2000);
+    assert.equal(set.sockets?.inboundBytesPerSecond, 1_048_576);
     assert.deepEqual(set.metrics, { token: 'm'.repeat(32), port: 9100, host: '127.0.0.1' });
     assert.throws(() => loadConfig({ DATA_DIR: dir, METRICS_TOKEN: 'short' }), /METRICS_TOKEN: at least 32 characters/);
     assert.throws(() => loadConfig({ DATA_DIR: dir, UPLOAD_ORPHAN_TTL_SECONDS: '0' }), /UPLOAD_ORPHAN_TTL_SECONDS/);
+    assert.throws(
+      () => loadConfig({ DATA_DIR: dir, INBOUND_BYTES_PER_IP: '1000' }),
+      /INBOUND_BYTES_PER_IP: at least 65536/,
+    );
   });
 
   it('the demo site accepts only the server’s own origins, and keeps its generated secrets across restarts', () => {

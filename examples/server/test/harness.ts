@@ -139,8 +139,9 @@ export class Client {
   readonly closed: Promise<{ code: number; reason: string }>;
   #waiters: (() => void)[] = [];
 
-  constructor(url: string, origin: string | null = ORIGIN) {
-    this.ws = new WebSocket(url, origin ? { origin } : {});
+  /** `localAddress` connects from another loopback address (e.g. `127.0.0.2`: another client IP). */
+  constructor(url: string, origin: string | null = ORIGIN, options: { localAddress?: string } = {}) {
+    this.ws = new WebSocket(url, { ...(origin ? { origin } : {}), ...options });
     this.opened = new Promise((resolve, reject) => {
       this.ws.once('open', () => resolve());
       this.ws.once('error', reject);
