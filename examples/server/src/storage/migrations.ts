@@ -111,7 +111,35 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX messages_upload ON messages (json_extract(body, '$.upload'));
     `,
   },
+  {
+    version: 3,
+    name: 'merged visitors and lower-case client ids',
+    // The same step as in pg-migrations.ts (`MERGED_AND_CLIENT_IDS` says why each part is there), with GLOB for
+    // the UUID shape: SQLite has no regular expressions built in.
+    sql: `
+      ALTER TABLE visitors ADD COLUMN merged_at BIGINT;
+      UPDATE visitors SET merged_at = created_at, last_seen_at = created_at WHERE last_seen_at = -1;
+
+      UPDATE messages SET client_id = lower(client_id)
+      WHERE client_id GLOB '${uuidGlob()}'
+        AND client_id <> lower(client_id)
+        AND NOT EXISTS (
+          SELECT 1 FROM messages AS other
+          WHERE other.conversation_id = messages.conversation_id AND other.client_id = lower(messages.client_id)
+        )
+        AND NOT EXISTS (
+          SELECT 1 FROM messages AS other
+          WHERE other.conversation_id = messages.conversation_id AND other.seq < messages.seq
+            AND lower(other.client_id) = lower(messages.client_id)
+        );
+    `,
+  },
 ];
+
+/** A GLOB pattern for a UUID in any case: 8-4-4-4-12 hex digits. */
+function uuidGlob(): string {
+  return [8, 4, 4, 4, 12].map((n) => '[0-9A-Fa-f]'.repeat(n)).join('-');
+}
 
 /**
  * Brings `db` up to the newest version in `list` (default: {@link migrations}) and returns that version.
