@@ -216,8 +216,9 @@ export class VisitorConnection extends ConnectionBase {
     clearTimeout(this.#helloTimer);
     this.#armExpiry(identity.mode === 'anonymous' ? undefined : identity.expiresAt);
     const session = await this.#establish(site, visitor, frame.consent ?? null);
-    // Consent withdrawn in hello: what was kept is dropped now, not at the next context frame.
-    if (frame.consent && frame.consent.context !== true) await this.#dropContext(session);
+    // No context consent in hello (withdrawn, or not given: absent is no consent, §6.1): what was kept is
+    // dropped now, not at the next context frame.
+    if (frame.consent?.context !== true) await this.#dropContext(session);
     if (frame.resume) await this.#sync(session, frame.resume.conversation, frame.resume.epoch, frame.resume.seq);
   }
 
