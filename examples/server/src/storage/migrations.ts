@@ -19,6 +19,14 @@ export interface Migration {
   sql: string;
 }
 
+/**
+ * How storage reads `merged_at`, the same in both dialects. A server from before migration 3 still marks a
+ * merged visitor with `last_seen_at = -1`, and during a rolling upgrade such a process may run beside the
+ * ones that migrated: its marks count as merged (at `created_at`, the merge time being unknown) so a spent
+ * token never resumes a visitor, whichever process merged it (protocol §5.4).
+ */
+export const MERGED_AT_COLUMN = 'COALESCE(merged_at, CASE WHEN last_seen_at = -1 THEN created_at END) AS merged_at';
+
 /** Every migration, oldest first. */
 export const migrations: readonly Migration[] = [
   {

@@ -4,6 +4,7 @@
  */
 import pg from 'pg';
 import type { Attributes, Body, Cart, Consent, Page, Role } from '@parlor/core/protocol';
+import { MERGED_AT_COLUMN } from './migrations.js';
 import type {
   ContextRecord,
   ConversationRecord,
@@ -17,7 +18,7 @@ import type {
 export type Row = Record<string, unknown>;
 
 export const NEW_VISITOR_COLUMNS = 'id, site_id, mode, user_id, name, email, created_at, last_seen_at';
-export const VISITOR_COLUMNS = `${NEW_VISITOR_COLUMNS}, merged_at`;
+export const VISITOR_COLUMNS = `${NEW_VISITOR_COLUMNS}, ${MERGED_AT_COLUMN}`;
 export const CONVERSATION_COLUMNS =
   'id, site_id, visitor_id, status, epoch, last_seq, visitor_read_seq, agent_read_seq, last_agent_seq, ' +
   'last_visitor_seq, created_at, updated_at';

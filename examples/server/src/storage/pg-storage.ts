@@ -12,6 +12,7 @@
  *   finds the winner's row ("duplicate" or "conflict").
  */
 import pg from 'pg';
+import { MERGED_AT_COLUMN } from './migrations.js';
 import { applyPgMigrations } from './pg-migrations.js';
 import {
   CONTEXT_COLUMNS,
@@ -221,7 +222,7 @@ export function createPgStorage(options: PgStorageOptions): Storage {
       transaction(async (client) => {
         // Lock both visitors (in id order, so two merges never deadlock) before reading anything.
         const found = await client.query<Row>(
-          'SELECT id, site_id, merged_at FROM visitors WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE',
+          `SELECT id, site_id, ${MERGED_AT_COLUMN} FROM visitors WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
           [[fromId, toId]],
         );
         const from = found.rows.find((r) => r.id === fromId);

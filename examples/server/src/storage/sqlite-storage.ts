@@ -7,7 +7,7 @@
  */
 import Database from 'better-sqlite3';
 import type { Attributes, Body, Cart, Consent, Page, Role } from '@parlor/core/protocol';
-import { applyMigrations } from './migrations.js';
+import { MERGED_AT_COLUMN, applyMigrations } from './migrations.js';
 import { clientIdKey } from './storage.js';
 import type {
   AppendResult,
@@ -89,7 +89,7 @@ interface UploadRow {
 }
 
 const NEW_VISITOR_COLUMNS = 'id, site_id, mode, user_id, name, email, created_at, last_seen_at';
-const VISITOR_COLUMNS = `${NEW_VISITOR_COLUMNS}, merged_at`;
+const VISITOR_COLUMNS = `${NEW_VISITOR_COLUMNS}, ${MERGED_AT_COLUMN}`;
 const CONVERSATION_COLUMNS =
   'id, site_id, visitor_id, status, epoch, last_seq, visitor_read_seq, agent_read_seq, last_agent_seq, ' +
   'last_visitor_seq, created_at, updated_at';

@@ -911,6 +911,38 @@ export function storageSuite(
       });
     });
 
+    describe(
+      'beside a server from before migration 3',
+      { skip: legacy ? false : 'no legacy database for this storage' },
+      () => {
+        it('counts its -1 merge mark as merged, so a spent token stays spent during a rolling upgrade', async () => {
+          assert.ok(legacy);
+          const db = await legacy(3);
+          let current: Storage | null = null;
+          try {
+            // What an older process does to a visitor it merged, in a database already migrated.
+            await db.exec(`
+            INSERT INTO visitors (id, site_id, mode, user_id, name, email, created_at, last_seen_at) VALUES
+              ('v_old_mark', 'shop', 'anonymous', NULL, NULL, NULL, ${T0}, ${T0 + 5}),
+              ('v_user', 'shop', 'identified', 'u-1', NULL, NULL, ${T0}, ${T0});
+            INSERT INTO conversations (id, site_id, visitor_id, status, epoch, last_seq, created_at, updated_at) VALUES
+              ('c_late', 'shop', 'v_old_mark', 'open', 1, 0, ${T0}, ${T0});
+            UPDATE visitors SET last_seen_at = -1 WHERE id = 'v_old_mark';
+          `);
+            current = await db.open();
+            await current.migrate();
+            assert.equal((await current.getVisitor('v_old_mark'))?.mergedAt, T0);
+            assert.equal((await current.getVisitor('v_user'))?.mergedAt, null);
+            assert.deepEqual(await current.mergeVisitor('v_old_mark', 'v_user', T0 + 9), []);
+            assert.equal((await current.getConversation('c_late'))?.visitorId, 'v_old_mark');
+          } finally {
+            await current?.close();
+            await db.dispose();
+          }
+        });
+      },
+    );
+
     describe('close', () => {
       it('lets a write already issued finish, then refuses further calls without hanging', async () => {
         const c = await conversation(await visitor());
