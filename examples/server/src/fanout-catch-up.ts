@@ -8,7 +8,6 @@
  */
 import type { FanoutEvent } from './fanout.js';
 import { toWireMessage, type Hub } from './hub.js';
-import { MERGED_VISITOR_LAST_SEEN } from './storage/storage.js';
 
 /** Slack on timestamps: a loss noticed late, or clocks a little apart between hosts. */
 const SKEW_MS = 5000;
@@ -86,7 +85,7 @@ export class CatchUp {
       } else if (kind === 'visitor') {
         // Carried over into a user while this process was cut off: its sockets here close too.
         const visitor = await hub.storage.getVisitor(id);
-        if (visitor?.lastSeenAt === MERGED_VISITOR_LAST_SEEN)
+        if (visitor && visitor.mergedAt !== null)
           deliver(topic, { kind: 'visitor-merged', visitor: id, origin: 'catch-up' });
         const latest = await hub.storage.latestConversation(id);
         if (latest && latest.createdAt >= from)

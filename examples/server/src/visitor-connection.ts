@@ -31,19 +31,12 @@ import {
 } from './hub.js';
 import { newId } from './ids.js';
 import { plainBody, plainLabel } from './plain-text.js';
-import {
-  MERGED_VISITOR_LAST_SEEN,
-  type ConversationRecord,
-  type MessageRecord,
-  type VisitorRecord,
-} from './storage/storage.js';
+import type { ConversationRecord, MessageRecord, VisitorRecord } from './storage/storage.js';
 import { TokenBucket } from './token-bucket.js';
 import { TYPING_REFRESH_MS } from './typing-throttle.js';
 
 const VISITOR_TOKEN_TTL_S = 400 * 24 * 3600;
 const SESSION_TOKEN_TTL_S = 3600;
-/** Marks an anonymous visitor carried over into a user: its tokens are spent (protocol §5.1). */
-const SPENT = MERGED_VISITOR_LAST_SEEN;
 /** Longest delay a timer can hold (about 24.8 days); a JWT lives at most 24 h, so this is only a guard. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** How long a message refused for rate holds back later ones (see `#owed`). */
@@ -223,8 +216,9 @@ export class VisitorConnection extends ConnectionBase {
     clearTimeout(this.#helloTimer);
     this.#armExpiry(identity.mode === 'anonymous' ? undefined : identity.expiresAt);
     const session = await this.#establish(site, visitor, frame.consent ?? null);
-    // Consent withdrawn in hello: what was kept is dropped now, not at the next context frame.
-    if (frame.consent && frame.consent.context !== true) await this.#dropContext(session);
+    // No context consent in hello (withdrawn, or not given: absent is no consent, §6.1): what was kept is
+    // dropped now, not at the next context frame.
+    if (frame.consent?.context !== true) await this.#dropContext(session);
     if (frame.resume) await this.#sync(session, frame.resume.conversation, frame.resume.epoch, frame.resume.seq);
   }
 
@@ -286,7 +280,7 @@ export class VisitorConnection extends ConnectionBase {
     if (visitorId) {
       const known = await this.hub.storage.getVisitor(visitorId);
       // A token only brings back an anonymous visitor of this site: once merged into a user, it is spent.
-      if (known && known.siteId === site.id && known.mode === 'anonymous' && known.lastSeenAt !== SPENT)
+      if (known && known.siteId === site.id && known.mode === 'anonymous' && known.mergedAt === null)
         return this.hub.storage.updateVisitor(known.id, { lastSeenAt: this.hub.now() });
     }
     return this.#newAnonymous(site);
@@ -336,11 +330,10 @@ export class VisitorConnection extends ConnectionBase {
     }
     if (carryVisitorId && carryVisitorId !== visitor.id) {
       const anon = await storage.getVisitor(carryVisitorId);
-      if (anon && anon.siteId === site.id && anon.mode === 'anonymous' && anon.lastSeenAt !== SPENT) {
-        const moved = await storage.mergeVisitor(anon.id, visitor.id);
-        // Its tokens are spent, and every other socket of it (any process) closes: none may keep following
-        // conversations that are now the user's.
-        await storage.updateVisitor(anon.id, { lastSeenAt: SPENT });
+      if (anon && anon.siteId === site.id && anon.mode === 'anonymous' && anon.mergedAt === null) {
+        // Marked merged in the same transaction, so its tokens are spent; and every other socket of it (any
+        // process) closes: none may keep following conversations that are now the user's.
+        const moved = await storage.mergeVisitor(anon.id, visitor.id, now);
         this.hub.fanout.publish(topics.visitor(anon.id), { kind: 'visitor-merged', visitor: anon.id, origin: this.id });
         for (const id of moved)
           this.hub.fanout.publish(topics.agents(site.id), { kind: 'conversation', conversation: id });

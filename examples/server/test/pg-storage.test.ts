@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { pgMigrations } from '../src/storage/pg-migrations.js';
+import { applyPgMigrations, pgMigrations } from '../src/storage/pg-migrations.js';
 import { createPgStorage } from '../src/storage/pg-storage.js';
-import { storageSuite } from '../src/storage/storage-suite.js';
+import { storageSuite, type LegacyDatabase } from '../src/storage/storage-suite.js';
 import type { NewMessage, Storage } from '../src/storage/storage.js';
 import { freshSchema, useServices } from './services.js';
 
@@ -25,7 +25,29 @@ if (!services.ok) {
     await services.stop();
   });
 
-  storageSuite('postgres', async () => createPgStorage({ connectionString: schema.url }));
+  storageSuite(
+    'postgres',
+    async () => createPgStorage({ connectionString: schema.url }),
+    // A schema of its own, as a server that knew only the first `version` migrations left it.
+    async (version): Promise<LegacyDatabase> => {
+      const fresh = await freshSchema(services.databaseUrl);
+      const pool = new pg.Pool({ connectionString: fresh.url, max: 1 });
+      await applyPgMigrations(pool, pgMigrations.slice(0, version));
+      return {
+        async exec(sql) {
+          await pool.query(sql);
+        },
+        async open() {
+          await pool.end();
+          return createPgStorage({ connectionString: fresh.url });
+        },
+        async dispose() {
+          if (!pool.ended) await pool.end();
+          await fresh.drop();
+        },
+      };
+    },
+  );
 
   describe('postgres storage across processes', () => {
     // Four pools stand for four server processes: nothing in this process coordinates them.

@@ -1,14 +1,14 @@
 /**
  * Carry-over across processes, against real PostgreSQL and Redis: an anonymous visitor with a socket on each
  * of two server processes signs in on one; its socket on the other closes, receives nothing of the signed-in
- * user, and its token then gets a fresh visitor.
+ * user, and its token then gets a fresh visitor — also when the process was cut off from Redis as it happened.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { computeUserHash } from '../src/auth/index.js';
 import { SECRET, say } from './harness.js';
 import { startProcess, visitorOn, type ServerProcess } from './processes.js';
-import { freshSchema, useServices } from './services.js';
+import { freshSchema, servicesModule, useServices } from './services.js';
 
 const services = await useServices();
 if (!services.ok) {
@@ -52,6 +52,40 @@ if (!services.ok) {
       assert.notEqual(again.welcome.visitor.id, onA.welcome.visitor.id, 'the spent token yields a fresh visitor');
       again.client.close();
       onA.client.close();
+    });
+
+    describe('when the other process was cut off from Redis', () => {
+      // A Redis of this suite's own, so restarting it disturbs nothing else; two processes on it.
+      let redis: Awaited<ReturnType<Awaited<ReturnType<typeof servicesModule>>['startRedis']>>;
+      let c: ServerProcess;
+      let d: ServerProcess;
+      before(async () => {
+        redis = await (await servicesModule()).startRedis({ quiet: true });
+        const env = { DATABASE_URL: schema.url, REDIS_URL: redis.url };
+        c = await startProcess('c', env);
+        d = await startProcess('d', env);
+      });
+      after(async () => {
+        await Promise.allSettled([c?.stop(), d?.stop()]);
+        await redis?.stop();
+      });
+
+      it('closes the socket once Redis is back: the catch-up reads the merge from storage', async () => {
+        const onC = await visitorOn(c);
+        const onD = await visitorOn(d, onC.welcome.visitor.token);
+        await say(onC.client, 'before signing in');
+        await redis.restart(async () => {
+          // The merge is stored; its announcement is lost with Redis.
+          onD.client.send({
+            type: 'identify',
+            auth: { mode: 'identified', userId: 'scale-cut', userHash: computeUserHash(SECRET, 'scale-cut') },
+          });
+          await onD.client.next('welcome', 10_000);
+        });
+        const closed = await onC.client.closed;
+        assert.deepEqual([closed.code, closed.reason], [1000, 'identity_changed'], c.output());
+        onD.client.close();
+      });
     });
   });
 }

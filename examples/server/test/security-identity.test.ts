@@ -406,6 +406,37 @@ describe('security: identity rules (protocol §5)', () => {
     withdrawn.client.close();
   });
 
+  it('a hello without consent is no consent (§6.1): the stored context is dropped at once, and kept again once given', async () => {
+    const consented = await visitor(server, { consent: { context: true, analytics: false } });
+    consented.client.send({
+      type: 'context',
+      page: { url: 'https://shop.test/account', title: 'Account' },
+      attributes: { plan: 'pro' },
+      cart: { currency: 'EUR', total: 100, itemCount: 1, items: [] },
+    });
+    await handled(consented.client);
+    const id = consented.welcome.visitor.id;
+    assert.equal((await server.hub.storage.getContext(id))?.attributes?.['plan'], 'pro');
+    consented.client.close();
+
+    // The next page load says nothing about consent (no banner answer yet, or the page never asks).
+    const silent = await visitor(server, { auth: { mode: 'anonymous', token: consented.welcome.visitor.token } });
+    assert.equal(silent.welcome.visitor.id, id);
+    await handled(silent.client);
+    const dropped = await server.hub.storage.getContext(id);
+    assert.deepEqual([dropped?.page ?? null, dropped?.attributes ?? null, dropped?.cart ?? null], [null, null, null]);
+
+    // Consent given later on that page (a widget's setConsent): its context is kept again.
+    silent.client.send({
+      type: 'context',
+      consent: { context: true, analytics: false },
+      page: { url: 'https://shop.test/cart', title: 'Cart' },
+    });
+    await handled(silent.client);
+    assert.equal((await server.hub.storage.getContext(id))?.page?.url, 'https://shop.test/cart');
+    silent.client.close();
+  });
+
   it('closes a live socket with token_expired (4002) when its JWT expires, unless identify refreshed it', async () => {
     // Accepted within the 30 s clock tolerance, expiring for good about 1.5 s later.
     const sign = (sub: string, exp: number) =>

@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { applyMigrations, migrations, type Migration } from '../src/storage/migrations.js';
 import { createSqliteStorage } from '../src/storage/sqlite-storage.js';
-import { storageSuite } from '../src/storage/storage-suite.js';
+import { storageSuite, type LegacyDatabase } from '../src/storage/storage-suite.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'parlor-sqlite-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -15,8 +15,27 @@ let files = 0;
 /** A fresh database file in the temp directory (its -wal/-shm companions land there too). */
 const newFile = (): string => join(dir, `test-${++files}.db`);
 
+/** A database file as a server that knew only the first `version` migrations left it. */
+async function legacy(version: number): Promise<LegacyDatabase> {
+  const file = newFile();
+  const db = new Database(file);
+  applyMigrations(db, migrations.slice(0, version));
+  return {
+    async exec(sql) {
+      db.exec(sql);
+    },
+    async open() {
+      db.close();
+      return createSqliteStorage({ file });
+    },
+    async dispose() {
+      if (db.open) db.close();
+    },
+  };
+}
+
 storageSuite('sqlite (memory)', async () => createSqliteStorage({ file: ':memory:' }));
-storageSuite('sqlite (file)', async () => createSqliteStorage({ file: newFile() }));
+storageSuite('sqlite (file)', async () => createSqliteStorage({ file: newFile() }), legacy);
 
 describe('sqlite storage on disk', () => {
   it('keeps data across closing and reopening the file', async () => {

@@ -19,6 +19,14 @@ export interface Migration {
   sql: string;
 }
 
+/**
+ * How storage reads `merged_at`, the same in both dialects. A server from before migration 3 still marks a
+ * merged visitor with `last_seen_at = -1`, and during a rolling upgrade such a process may run beside the
+ * ones that migrated: its marks count as merged (at `created_at`, the merge time being unknown) so a spent
+ * token never resumes a visitor, whichever process merged it (protocol §5.4).
+ */
+export const MERGED_AT_COLUMN = 'COALESCE(merged_at, CASE WHEN last_seen_at = -1 THEN created_at END) AS merged_at';
+
 /** Every migration, oldest first. */
 export const migrations: readonly Migration[] = [
   {
@@ -111,7 +119,35 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX messages_upload ON messages (json_extract(body, '$.upload'));
     `,
   },
+  {
+    version: 3,
+    name: 'merged visitors and lower-case client ids',
+    // The same step as in pg-migrations.ts (`MERGED_AND_CLIENT_IDS` says why each part is there), with GLOB for
+    // the UUID shape: SQLite has no regular expressions built in.
+    sql: `
+      ALTER TABLE visitors ADD COLUMN merged_at BIGINT;
+      UPDATE visitors SET merged_at = created_at, last_seen_at = created_at WHERE last_seen_at = -1;
+
+      UPDATE messages SET client_id = lower(client_id)
+      WHERE client_id GLOB '${uuidGlob()}'
+        AND client_id <> lower(client_id)
+        AND NOT EXISTS (
+          SELECT 1 FROM messages AS other
+          WHERE other.conversation_id = messages.conversation_id AND other.client_id = lower(messages.client_id)
+        )
+        AND NOT EXISTS (
+          SELECT 1 FROM messages AS other
+          WHERE other.conversation_id = messages.conversation_id AND other.seq < messages.seq
+            AND lower(other.client_id) = lower(messages.client_id)
+        );
+    `,
+  },
 ];
+
+/** A GLOB pattern for a UUID in any case: 8-4-4-4-12 hex digits. */
+function uuidGlob(): string {
+  return [8, 4, 4, 4, 12].map((n) => '[0-9A-Fa-f]'.repeat(n)).join('-');
+}
 
 /**
  * Brings `db` up to the newest version in `list` (default: {@link migrations}) and returns that version.

@@ -12,6 +12,38 @@
 import type { Pool } from 'pg';
 import type { Migration } from './migrations.js';
 
+/**
+ * Step 3, the same in both dialects (SQLite spells the UUID test with GLOB):
+ *
+ * 1. A merged (spent) visitor was marked by `last_seen_at = -1`. It gets its own column, `merged_at`. The
+ *    time of an old merge was not recorded: such rows get their `created_at` (the merge happened at or
+ *    after it) as both `merged_at` and `last_seen_at`, so no timestamp stays negative.
+ * 2. Client ids are deduplicated in lower case when UUID-shaped (`clientIdKey`), but an older server stored
+ *    them as sent, so a retry of such a row in another case would be stored twice. Each such row is
+ *    lower-cased unless that collides within its conversation. Rows that collide are already duplicates
+ *    (one message stored twice in two cases): every copy is kept, as messages are never deleted and seqs
+ *    stay gapless; the lower-case key goes to the row that already holds it (the one this server has been
+ *    answering retries with) or else to the earliest copy (lowest seq), and later copies keep their case.
+ *    Only mixed-case UUID rows pay for the collision checks, each within its own conversation.
+ */
+const MERGED_AND_CLIENT_IDS = `
+  ALTER TABLE visitors ADD COLUMN merged_at BIGINT;
+  UPDATE visitors SET merged_at = created_at, last_seen_at = created_at WHERE last_seen_at = -1;
+
+  UPDATE messages AS m SET client_id = lower(m.client_id)
+  WHERE m.client_id ~ '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$'
+    AND m.client_id <> lower(m.client_id)
+    AND NOT EXISTS (
+      SELECT 1 FROM messages AS other
+      WHERE other.conversation_id = m.conversation_id AND other.client_id = lower(m.client_id)
+    )
+    AND NOT EXISTS (
+      SELECT 1 FROM messages AS other
+      WHERE other.conversation_id = m.conversation_id AND other.seq < m.seq
+        AND lower(other.client_id) = lower(m.client_id)
+    );
+`;
+
 /** Every PostgreSQL migration, oldest first. Never edit a step that has shipped: append a new one. */
 export const pgMigrations: readonly Migration[] = [
   {
@@ -104,6 +136,11 @@ export const pgMigrations: readonly Migration[] = [
       CREATE INDEX uploads_created ON uploads (created_at);
       CREATE INDEX messages_upload ON messages ((substring(body::text from '"upload":"([^"]*)"')));
     `,
+  },
+  {
+    version: 3,
+    name: 'merged visitors and lower-case client ids',
+    sql: MERGED_AND_CLIENT_IDS,
   },
 ];
 

@@ -4,6 +4,7 @@
  */
 import pg from 'pg';
 import type { Attributes, Body, Cart, Consent, Page, Role } from '@parlor/core/protocol';
+import { MERGED_AT_COLUMN } from './migrations.js';
 import type {
   ContextRecord,
   ConversationRecord,
@@ -16,7 +17,8 @@ import type {
 
 export type Row = Record<string, unknown>;
 
-export const VISITOR_COLUMNS = 'id, site_id, mode, user_id, name, email, created_at, last_seen_at';
+export const NEW_VISITOR_COLUMNS = 'id, site_id, mode, user_id, name, email, created_at, last_seen_at';
+export const VISITOR_COLUMNS = `${NEW_VISITOR_COLUMNS}, ${MERGED_AT_COLUMN}`;
 export const CONVERSATION_COLUMNS =
   'id, site_id, visitor_id, status, epoch, last_seq, visitor_read_seq, agent_read_seq, last_agent_seq, ' +
   'last_visitor_seq, created_at, updated_at';
@@ -47,6 +49,7 @@ export const toVisitor = (r: Row): VisitorRecord => ({
   email: r.email as string | null,
   createdAt: r.created_at as number,
   lastSeenAt: r.last_seen_at as number,
+  mergedAt: r.merged_at as number | null,
 });
 
 export const toConversation = (r: Row): ConversationRecord => ({

@@ -12,11 +12,13 @@
  *   finds the winner's row ("duplicate" or "conflict").
  */
 import pg from 'pg';
+import { MERGED_AT_COLUMN } from './migrations.js';
 import { applyPgMigrations } from './pg-migrations.js';
 import {
   CONTEXT_COLUMNS,
   CONVERSATION_COLUMNS,
   MESSAGE_COLUMNS,
+  NEW_VISITOR_COLUMNS,
   UNIQUE_VIOLATION,
   UPLOAD_COLUMNS,
   VISITOR_COLUMNS,
@@ -183,7 +185,7 @@ export function createPgStorage(options: PgStorageOptions): Storage {
 
     async createVisitor(v) {
       const row = await one(
-        `INSERT INTO visitors (${VISITOR_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${VISITOR_COLUMNS}`,
+        `INSERT INTO visitors (${NEW_VISITOR_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${VISITOR_COLUMNS}`,
         [v.id, v.siteId, v.mode, v.userId, v.name, v.email, v.createdAt, v.lastSeenAt],
         'createVisitor',
       );
@@ -216,11 +218,11 @@ export function createPgStorage(options: PgStorageOptions): Storage {
       return toVisitor(row);
     },
 
-    mergeVisitor: (fromId, toId) =>
+    mergeVisitor: (fromId, toId, now) =>
       transaction(async (client) => {
         // Lock both visitors (in id order, so two merges never deadlock) before reading anything.
         const found = await client.query<Row>(
-          'SELECT id, site_id FROM visitors WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE',
+          `SELECT id, site_id, ${MERGED_AT_COLUMN} FROM visitors WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
           [[fromId, toId]],
         );
         const from = found.rows.find((r) => r.id === fromId);
@@ -229,7 +231,8 @@ export function createPgStorage(options: PgStorageOptions): Storage {
         if (!to) throw new Error(`mergeVisitor: visitor ${toId} not found`);
         if (from.site_id !== to.site_id)
           throw new Error(`mergeVisitor: visitors ${fromId} and ${toId} belong to different sites`);
-        if (fromId === toId) return [];
+        if (fromId === toId || from.merged_at !== null) return [];
+        await client.query('UPDATE visitors SET merged_at = $2 WHERE id = $1', [fromId, now]);
         const moved = await client.query<{ id: string }>(
           `WITH moved AS (UPDATE conversations SET visitor_id = $2 WHERE visitor_id = $1 RETURNING id, created_at)
            SELECT id FROM moved ORDER BY created_at, id`,

@@ -7,7 +7,7 @@
  */
 import Database from 'better-sqlite3';
 import type { Attributes, Body, Cart, Consent, Page, Role } from '@parlor/core/protocol';
-import { applyMigrations } from './migrations.js';
+import { MERGED_AT_COLUMN, applyMigrations } from './migrations.js';
 import { clientIdKey } from './storage.js';
 import type {
   AppendResult,
@@ -35,6 +35,7 @@ interface VisitorRow {
   email: string | null;
   created_at: number;
   last_seen_at: number;
+  merged_at: number | null;
 }
 
 interface ConversationRow {
@@ -87,7 +88,8 @@ interface UploadRow {
   created_at: number;
 }
 
-const VISITOR_COLUMNS = 'id, site_id, mode, user_id, name, email, created_at, last_seen_at';
+const NEW_VISITOR_COLUMNS = 'id, site_id, mode, user_id, name, email, created_at, last_seen_at';
+const VISITOR_COLUMNS = `${NEW_VISITOR_COLUMNS}, ${MERGED_AT_COLUMN}`;
 const CONVERSATION_COLUMNS =
   'id, site_id, visitor_id, status, epoch, last_seq, visitor_read_seq, agent_read_seq, last_agent_seq, ' +
   'last_visitor_seq, created_at, updated_at';
@@ -109,6 +111,7 @@ function toVisitor(row: VisitorRow): VisitorRecord {
     email: row.email,
     createdAt: row.created_at,
     lastSeenAt: row.last_seen_at,
+    mergedAt: row.merged_at,
   };
 }
 
@@ -217,8 +220,8 @@ function prepare(db: Database.Database) {
   type ListParams = { siteIds: string; limit: number };
 
   const s = {
-    insertVisitor: db.prepare<VisitorRow, VisitorRow>(
-      `INSERT INTO visitors (${VISITOR_COLUMNS})
+    insertVisitor: db.prepare<Omit<VisitorRow, 'merged_at'>, VisitorRow>(
+      `INSERT INTO visitors (${NEW_VISITOR_COLUMNS})
        VALUES (@id, @site_id, @mode, @user_id, @name, @email, @created_at, @last_seen_at)
        RETURNING ${VISITOR_COLUMNS}`,
     ),
@@ -246,6 +249,7 @@ function prepare(db: Database.Database) {
        WHERE id = @id
        RETURNING ${VISITOR_COLUMNS}`,
     ),
+    markMerged: db.prepare<{ id: string; now: number }>('UPDATE visitors SET merged_at = @now WHERE id = @id'),
 
     insertConversation: db.prepare<ConversationRow, ConversationRow>(
       `INSERT INTO conversations (${CONVERSATION_COLUMNS})
@@ -394,15 +398,16 @@ function prepare(db: Database.Database) {
     return { status: 'stored', message: toMessage(row) };
   });
 
-  const merge = db.transaction((fromId: string, toId: string): string[] => {
+  const merge = db.transaction((fromId: string, toId: string, now: number): string[] => {
     const from = s.getVisitor.get(fromId);
     if (!from) throw new Error(`mergeVisitor: visitor ${fromId} not found`);
     const to = s.getVisitor.get(toId);
     if (!to) throw new Error(`mergeVisitor: visitor ${toId} not found`);
     if (from.site_id !== to.site_id)
       throw new Error(`mergeVisitor: visitors ${fromId} and ${toId} belong to different sites`);
-    if (fromId === toId) return [];
+    if (fromId === toId || from.merged_at !== null) return [];
 
+    s.markMerged.run({ id: fromId, now });
     const moved = s.conversationIdsOfVisitor.all(fromId).map((row) => row.id);
     s.moveConversations.run({ fromId, toId });
 
@@ -556,8 +561,8 @@ export function createSqliteStorage(options: { file: string }): Storage {
       return toVisitor(row);
     },
 
-    async mergeVisitor(fromId, toId) {
-      return q().merge.immediate(fromId, toId);
+    async mergeVisitor(fromId, toId, now) {
+      return q().merge.immediate(fromId, toId, now);
     },
 
     async createConversation(conversation) {

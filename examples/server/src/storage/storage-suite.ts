@@ -15,6 +15,7 @@ import type {
   ConversationRecord,
   MessageRecord,
   NewMessage,
+  NewVisitor,
   Storage,
   UploadRecord,
   VisitorRecord,
@@ -35,13 +36,29 @@ function sortedBy<T>(items: T[], key: (item: T) => string): T[] {
   return [...items].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
+/** A database left at an older schema version, as an older server wrote it: for upgrade tests. */
+export interface LegacyDatabase {
+  /** Runs raw SQL that both dialects accept (plain `INSERT`s) against it. */
+  exec(sql: string): Promise<void>;
+  /** A storage on it, not migrated yet; the suite migrates and closes it. */
+  open(): Promise<Storage>;
+  /** Removes the database (after the storage is closed). */
+  dispose(): Promise<void>;
+}
+
 /**
  * Registers the storage contract tests under `describe(name)`.
  *
  * @param name - shown in the test report, e.g. `'sqlite (memory)'`.
  * @param create - returns a new, open storage (migrated or not); the suite migrates and closes it.
+ * @param legacy - returns a new database migrated up to `version` only; without it the upgrade tests are
+ *   skipped.
  */
-export function storageSuite(name: string, create: () => Promise<Storage>): void {
+export function storageSuite(
+  name: string,
+  create: () => Promise<Storage>,
+  legacy?: (version: number) => Promise<LegacyDatabase>,
+): void {
   describe(`storage: ${name}`, () => {
     let storage: Storage;
     let closed = false;
@@ -61,7 +78,7 @@ export function storageSuite(name: string, create: () => Promise<Storage>): void
       await storage.close();
     };
 
-    const visitor = async (patch: Partial<VisitorRecord> = {}): Promise<VisitorRecord> =>
+    const visitor = async (patch: Partial<NewVisitor> = {}): Promise<VisitorRecord> =>
       storage.createVisitor({
         id: newId('v'),
         siteId: newSiteId(),
@@ -139,7 +156,7 @@ export function storageSuite(name: string, create: () => Promise<Storage>): void
 
     describe('visitors', () => {
       it('creates a visitor and reads it back exactly', async () => {
-        const input: VisitorRecord = {
+        const input: NewVisitor = {
           id: newId('v'),
           siteId: newSiteId(),
           mode: 'identified',
@@ -149,8 +166,8 @@ export function storageSuite(name: string, create: () => Promise<Storage>): void
           createdAt: T0,
           lastSeenAt: T0 + 5,
         };
-        assert.deepEqual(await storage.createVisitor(input), input);
-        assert.deepEqual(await storage.getVisitor(input.id), input);
+        assert.deepEqual(await storage.createVisitor(input), { ...input, mergedAt: null });
+        assert.deepEqual(await storage.getVisitor(input.id), { ...input, mergedAt: null });
         assert.equal(await storage.getVisitor(newId('v')), null);
       });
 
@@ -206,7 +223,7 @@ export function storageSuite(name: string, create: () => Promise<Storage>): void
         };
         await storage.saveContext(context);
 
-        const moved = await storage.mergeVisitor(anonymous.id, identified.id);
+        const moved = await storage.mergeVisitor(anonymous.id, identified.id, T0 + 50);
         assert.deepEqual([...moved].sort(), [first.id, second.id].sort());
 
         assert.equal((await conversationOf(first.id)).visitorId, identified.id);
@@ -217,7 +234,32 @@ export function storageSuite(name: string, create: () => Promise<Storage>): void
         assert.equal((await storage.latestConversation(identified.id))?.id, second.id);
         assert.deepEqual(await storage.getContext(identified.id), { ...context, visitorId: identified.id });
         assert.equal(await storage.getContext(anonymous.id), null);
-        assert.deepEqual(await storage.getVisitor(anonymous.id), anonymous);
+        assert.deepEqual(await storage.getVisitor(anonymous.id), { ...anonymous, mergedAt: T0 + 50 });
+        assert.deepEqual(await storage.getVisitor(identified.id), identified);
+      });
+
+      it('marks the merged visitor spent: merging it again moves nothing, not even its later conversations', async () => {
+        const siteId = newSiteId();
+        const anonymous = await visitor({ siteId });
+        const first = await visitor({ siteId, mode: 'identified', userId: 'u-first' });
+        const second = await visitor({ siteId, mode: 'identified', userId: 'u-second' });
+        const carried = await conversation(anonymous);
+        assert.equal(anonymous.mergedAt, null);
+        assert.deepEqual(await storage.mergeVisitor(anonymous.id, first.id, T0 + 7), [carried.id]);
+
+        const late = await conversation(anonymous);
+        assert.deepEqual(await storage.mergeVisitor(anonymous.id, second.id, T0 + 8), []);
+        assert.equal((await conversationOf(carried.id)).visitorId, first.id);
+        assert.equal((await conversationOf(late.id)).visitorId, anonymous.id);
+        assert.equal((await storage.getVisitor(anonymous.id))?.mergedAt, T0 + 7, 'the first merge time stays');
+        assert.equal((await storage.getVisitor(second.id))?.mergedAt, null);
+      });
+
+      it('merging a visitor into itself changes nothing and does not spend it', async () => {
+        const v = await visitor();
+        await conversation(v);
+        assert.deepEqual(await storage.mergeVisitor(v.id, v.id, T0 + 9), []);
+        assert.deepEqual(await storage.getVisitor(v.id), v);
       });
 
       it('keeps the more recent context when both visitors have one', async () => {
@@ -240,7 +282,7 @@ export function storageSuite(name: string, create: () => Promise<Storage>): void
         };
         await storage.saveContext(older);
         await storage.saveContext(newer);
-        assert.deepEqual(await storage.mergeVisitor(from.id, to.id), []);
+        assert.deepEqual(await storage.mergeVisitor(from.id, to.id, T0 + 4), []);
         assert.deepEqual(await storage.getContext(to.id), newer);
         assert.equal(await storage.getContext(from.id), null);
       });
@@ -248,11 +290,12 @@ export function storageSuite(name: string, create: () => Promise<Storage>): void
       it('rejects missing visitors and visitors of different sites, changing nothing', async () => {
         const a = await visitor();
         const c = await conversation(a);
-        await assert.rejects(storage.mergeVisitor(a.id, newId('v')), Error);
-        await assert.rejects(storage.mergeVisitor(newId('v'), a.id), Error);
+        await assert.rejects(storage.mergeVisitor(a.id, newId('v'), T0), Error);
+        await assert.rejects(storage.mergeVisitor(newId('v'), a.id, T0), Error);
         const elsewhere = await visitor();
-        await assert.rejects(storage.mergeVisitor(a.id, elsewhere.id), Error);
+        await assert.rejects(storage.mergeVisitor(a.id, elsewhere.id, T0), Error);
         assert.equal((await conversationOf(c.id)).visitorId, a.id);
+        assert.equal((await storage.getVisitor(a.id))?.mergedAt, null);
       });
     });
 
@@ -788,6 +831,117 @@ export function storageSuite(name: string, create: () => Promise<Storage>): void
         );
       });
     });
+
+    describe('upgrade from schema version 2', { skip: legacy ? false : 'no legacy database for this storage' }, () => {
+      // Upper-case UUIDs as an older server stored them, as sent; the ids differ in their last digits only.
+      const uuid = (n: number) => `0193A5F2-7C1E-7D3A-9B21-5F0E8C4A2B${String(n).padStart(2, '0')}`;
+      const row = (conversationId: string, seq: number, clientId: string) =>
+        `('${conversationId}', ${seq}, '${clientId}', 'visitor', 'v_live', NULL, ` +
+        `'{"kind":"text","text":"m${seq}"}', NULL, FALSE, ${T0 + seq}, 'h${seq}')`;
+
+      it('turns the -1 merge marker into mergedAt and lower-cases client ids where that collides with nothing', async () => {
+        assert.ok(legacy);
+        const old = await legacy(2);
+        let upgraded: Storage | null = null;
+        try {
+          await old.exec(`
+            INSERT INTO visitors (id, site_id, mode, user_id, name, email, created_at, last_seen_at) VALUES
+              ('v_live', 'shop', 'anonymous', NULL, NULL, NULL, ${T0}, ${T0 + 5}),
+              ('v_spent', 'shop', 'anonymous', NULL, NULL, NULL, ${T0 + 1}, -1),
+              ('v_user', 'shop', 'identified', 'u-1', NULL, NULL, ${T0 + 2}, ${T0 + 6});
+            INSERT INTO conversations (id, site_id, visitor_id, status, epoch, last_seq, created_at, updated_at) VALUES
+              ('c_one', 'shop', 'v_user', 'open', 1, 7, ${T0}, ${T0}),
+              ('c_two', 'shop', 'v_live', 'open', 1, 1, ${T0}, ${T0});
+            INSERT INTO messages (conversation_id, seq, client_id, role, author_id, author_name, body,
+                                  quick_replies, proactive, created_at, payload_hash) VALUES
+              ${[
+                row('c_one', 1, uuid(1)),
+                row('c_one', 2, uuid(2)),
+                row('c_one', 3, uuid(2).toLowerCase()),
+                row('c_one', 4, uuid(3)),
+                row('c_one', 5, uuid(3).replace('A', 'a')),
+                row('c_one', 6, 'bot:greeting'),
+                row('c_one', 7, uuid(4).toLowerCase()),
+                row('c_two', 1, uuid(4)),
+              ].join(',\n')};
+          `);
+          upgraded = await old.open();
+          await upgraded.migrate();
+          const store = upgraded;
+
+          // The spent visitor stays spent, now by its own column; no timestamp is left negative.
+          const spent = await store.getVisitor('v_spent');
+          assert.deepEqual([spent?.mergedAt, spent?.lastSeenAt], [T0 + 1, T0 + 1]);
+          const live = await store.getVisitor('v_live');
+          assert.deepEqual([live?.mergedAt, live?.lastSeenAt], [null, T0 + 5]);
+          assert.deepEqual(await store.mergeVisitor('v_spent', 'v_user', T0 + 9), [], 'a spent visitor moves nothing');
+
+          assert.deepEqual(
+            (await store.allMessages('c_one')).map((m) => m.clientId),
+            [
+              uuid(1).toLowerCase(), // alone: lower-cased
+              uuid(2), // its lower-case twin already holds the key: both kept, this one as stored
+              uuid(2).toLowerCase(),
+              uuid(3).toLowerCase(), // two copies in two cases, neither lower-case: the earliest gets the key
+              uuid(3).replace('A', 'a'),
+              'bot:greeting', // not a UUID: as it is
+              uuid(4).toLowerCase(),
+            ],
+          );
+          // Another conversation's identical id is no collision.
+          assert.deepEqual(
+            (await store.allMessages('c_two')).map((m) => m.clientId),
+            [uuid(4).toLowerCase()],
+          );
+
+          // A retry of an old mixed-case row, in any case, is now the stored message, not a second copy.
+          const retry = async (conversationId: string, clientId: string, payloadHash: string) =>
+            store.appendMessage(message(conversationId, { clientId, payloadHash }));
+          const again = await retry('c_one', uuid(1).toLowerCase(), 'h1');
+          assert.deepEqual([again.status, again.message.seq], ['duplicate', 1]);
+          const mixed = await retry('c_one', uuid(3).replace('A', 'a'), 'h4');
+          assert.deepEqual([mixed.status, mixed.message.seq], ['duplicate', 4]);
+          const other = await retry('c_two', uuid(4), 'h1');
+          assert.deepEqual([other.status, other.message.seq], ['duplicate', 1]);
+          assert.equal((await store.getConversation('c_one'))?.lastSeq, 7, 'nothing was stored twice');
+        } finally {
+          await upgraded?.close();
+          await old.dispose();
+        }
+      });
+    });
+
+    describe(
+      'beside a server from before migration 3',
+      { skip: legacy ? false : 'no legacy database for this storage' },
+      () => {
+        it('counts its -1 merge mark as merged, so a spent token stays spent during a rolling upgrade', async () => {
+          assert.ok(legacy);
+          const db = await legacy(3);
+          let current: Storage | null = null;
+          try {
+            // What an older process does to a visitor it merged, in a database already migrated.
+            await db.exec(`
+            INSERT INTO visitors (id, site_id, mode, user_id, name, email, created_at, last_seen_at) VALUES
+              ('v_old_mark', 'shop', 'anonymous', NULL, NULL, NULL, ${T0}, ${T0 + 5}),
+              ('v_user', 'shop', 'identified', 'u-1', NULL, NULL, ${T0}, ${T0});
+            INSERT INTO conversations (id, site_id, visitor_id, status, epoch, last_seq, created_at, updated_at) VALUES
+              ('c_late', 'shop', 'v_old_mark', 'open', 1, 0, ${T0}, ${T0});
+            UPDATE visitors SET last_seen_at = -1 WHERE id = 'v_old_mark';
+          `);
+            current = await db.open();
+            await current.migrate();
+            assert.equal((await current.getVisitor('v_old_mark'))?.mergedAt, T0);
+            assert.equal((await current.getVisitor('v_user'))?.mergedAt, null);
+            assert.deepEqual(await current.mergeVisitor('v_old_mark', 'v_user', T0 + 9), []);
+            assert.equal((await current.getConversation('c_late'))?.visitorId, 'v_old_mark');
+          } finally {
+            await current?.close();
+            await db.dispose();
+          }
+        });
+      },
+    );
 
     describe('close', () => {
       it('lets a write already issued finish, then refuses further calls without hanging', async () => {

@@ -17,12 +17,6 @@ import type { Attributes, Body, Cart, Consent, Page, Role } from '@parlor/core/p
 /** How a visitor authenticated. */
 export type VisitorMode = 'anonymous' | 'identified' | 'jwt';
 
-/**
- * `lastSeenAt` of an anonymous visitor whose conversations were carried over into a user (protocol §5.4):
- * its tokens are spent and it is never resumed again. The record stays, as its messages name it.
- */
-export const MERGED_VISITOR_LAST_SEEN = -1;
-
 /** A visitor of a site. Identified visitors are unique per (site, userId). */
 export interface VisitorRecord {
   id: string;
@@ -34,7 +28,16 @@ export interface VisitorRecord {
   email: string | null;
   createdAt: number;
   lastSeenAt: number;
+  /**
+   * When this (anonymous) visitor's conversations were carried over into a user (protocol §5.4), or null
+   * while it is live. A merged visitor is spent: its tokens never resume it again. The record stays, as its
+   * messages name it.
+   */
+  mergedAt: number | null;
 }
+
+/** What `createVisitor` stores: a visitor is never created merged. */
+export type NewVisitor = Omit<VisitorRecord, 'mergedAt'>;
 
 /** Conversation status as stored. "waiting" = open with visitor messages no agent has answered yet. */
 export type ConversationStatus = 'open' | 'closed';
@@ -169,7 +172,7 @@ export interface Storage {
   close(): Promise<void>;
 
   // visitors
-  createVisitor(visitor: VisitorRecord): Promise<VisitorRecord>;
+  createVisitor(visitor: NewVisitor): Promise<VisitorRecord>;
   getVisitor(id: string): Promise<VisitorRecord | null>;
   /** The identified visitor for (site, userId), or null. */
   findVisitorByUser(siteId: string, userId: string): Promise<VisitorRecord | null>;
@@ -179,10 +182,12 @@ export interface Storage {
     patch: Partial<Pick<VisitorRecord, 'name' | 'email' | 'lastSeenAt'>>,
   ): Promise<VisitorRecord>;
   /**
-   * Moves every conversation (and the context) of visitor `fromId` to visitor `toId`, in one
-   * transaction: anonymous → identified carry-over. Returns the ids of the conversations moved.
+   * Moves every conversation (and the context) of visitor `fromId` to visitor `toId` and marks `fromId`
+   * merged (`mergedAt = now`), in one transaction: anonymous → identified carry-over. Returns the ids of
+   * the conversations moved. A visitor already merged is spent: merging it again changes nothing and
+   * returns `[]`, so two sign-ins racing with one anonymous token never split its conversations.
    */
-  mergeVisitor(fromId: string, toId: string): Promise<string[]>;
+  mergeVisitor(fromId: string, toId: string, now: number): Promise<string[]>;
 
   // conversations
   createConversation(conversation: ConversationRecord): Promise<ConversationRecord>;
