@@ -13,7 +13,7 @@ import {
   type TestServerInfo,
 } from '../../../test/support/server.js';
 import { cuttableSocket } from '../../../test/support/cuttable-socket.js';
-import { createChatClient, type ChatClient, type ChatClientOptions } from './index.js';
+import { createChatClient, isParlorError, type ChatClient, type ChatClientOptions, type ParlorError } from './index.js';
 import { wipeSite } from './storage/chat-store.js';
 
 describe('@parlor/core client against the real server', function () {
@@ -258,6 +258,25 @@ describe('@parlor/core client against the real server', function () {
     const connection = client.getSnapshot().connection;
     expect(connection.status === 'stopped' && connection.code).to.equal('token_expired');
     expect(errors).to.include('token_expired');
+  });
+
+  it('reports an upload over the visitor’s quota as rate_limited, with when to try again', async () => {
+    const quoted = await startServer({ siteId: 'client-quota', uploadQuota: { visitorBytes: 100 } });
+    try {
+      const client = createChatClient({ siteId: quoted.siteId, server: quoted.url, shareTabs: false });
+      clients.push(client);
+      client.subscribe(() => {});
+      const file = new File(['x'.repeat(200)], 'notes.txt', { type: 'text/plain' });
+      const error = (await client.sendFile(file).catch((e: unknown) => e)) as ParlorError;
+      expect(isParlorError(error) && error.code).to.equal('rate_limited');
+      expect(error.retryAfterMs).to.be.a('number').and.greaterThan(0);
+      const failed = client.getSnapshot().timeline.pending[0];
+      expect(failed?.state).to.equal('failed');
+      expect(failed?.error?.code).to.equal('rate_limited');
+    } finally {
+      await stopServer(quoted);
+      await wipeSite('client-quota');
+    }
   });
 
   it('keeps each JWT user’s history to themselves on a shared browser', async () => {
