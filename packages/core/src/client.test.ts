@@ -246,6 +246,24 @@ describe('@parlor/core client against the real server', function () {
     expect((await storedMessages(server, conversation)).length).to.equal(3);
   });
 
+  it('refreshes a ten-minute JWT about a minute before it expires (the client’s clock injected)', async () => {
+    const net = recordingSocket();
+    let calls = 0;
+    const client = make({
+      auth: { mode: 'jwt', token: async () => (calls++, siteJwt('jwt-minute', 600, undefined, 'client')) },
+      // 62 s before the first token's exp by this clock: inside the 60–90 s margin, so the refresh is due at once.
+      environment: { WebSocket: net.WebSocket, now: () => Date.now() + 538_000 },
+    });
+    await client.send('a message');
+    await acked(client, 1);
+    const before = calls;
+    await waitUntil(() => net.log.sent.includes('identify'), 'identify sent', { timeout: 10_000 });
+    expect(calls).to.equal(before + 1);
+    expect(net.log.closes).to.deep.equal([]);
+    await client.send('another');
+    await acked(client, 2);
+  });
+
   it('stops with token_expired when a static JWT expires (it cannot be refreshed)', async () => {
     const errors: string[] = [];
     const client = make({ auth: { mode: 'jwt', token: await nearlyClosed() } });
