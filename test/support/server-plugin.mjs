@@ -95,6 +95,7 @@ export function parlorServerPlugin() {
             ...(options.replyMinutes ? { replyMinutes: options.replyMinutes } : {}),
             ...(options.businessHours ? { businessHours: options.businessHours } : {}),
             ...(options.shopify ? { shopify: options.shopify } : {}),
+            ...(options.uploadQuota ? { uploadQuota: options.uploadQuota } : {}),
             analytics: true,
           },
         ],

@@ -32,6 +32,8 @@ export function startServer(
     replyMinutes?: number;
     /** e.g. `{ timezone: 'UTC', weekly: {} }`: never open, so the site is always away. */
     businessHours?: { timezone: string; weekly: Record<string, string[]> };
+    /** The site's upload quotas in bytes per window, e.g. `{ visitorBytes: 100 }`. */
+    uploadQuota?: { visitorBytes?: number; siteBytes?: number };
   } = {},
 ): Promise<TestServerInfo> {
   return executeServerCommand('parlor-server-start', { origins: [location.origin], ...options });

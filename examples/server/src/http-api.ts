@@ -104,9 +104,18 @@ export function preflight(req: IncomingMessage, res: ServerResponse, hub: Hub): 
   res.end();
 }
 
-/** 429 with `Retry-After` in whole seconds (at least 1), so a client knows when to come back. */
+/**
+ * 429 with `Retry-After` in whole seconds (at least 1), so a client knows when to come back, and the same wait as
+ * `error.retryAfterMs`: a page on another origin cannot read `Retry-After` (CORS does not expose it).
+ */
 function tooMany(res: ServerResponse, waitMs: number): void {
-  fail(res, 429, 'rate_limited', 'too many requests', { 'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))) });
+  const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+  json(
+    res,
+    429,
+    { error: { code: 'rate_limited', message: 'too many requests', retryAfterMs: seconds * 1000 } },
+    { 'retry-after': String(seconds) },
+  );
 }
 
 /** The upload quotas that apply to `site`'s visitors now. */

@@ -106,6 +106,7 @@ describe('security: HTTP rate limits', () => {
       fetch(`${server.url}${path}`, { method: 'POST', headers: { origin: ORIGIN, ...headers }, body });
     const statuses: number[] = [];
     const retryAfter: Record<string, string | null> = {};
+    const retryAfterMs: Record<string, unknown> = {};
     for (let i = 0; i < 40; i++) {
       const res =
         i % 2 === 0
@@ -116,8 +117,12 @@ describe('security: HTTP rate limits', () => {
               'content-type': 'text/plain',
               authorization: `Bearer ${welcome.session.token}`,
             });
-      await res.arrayBuffer();
-      if (res.status === 429) retryAfter[new URL(res.url).pathname] ??= res.headers.get('retry-after');
+      const body = await res.text();
+      if (res.status === 429) {
+        const path = new URL(res.url).pathname;
+        retryAfter[path] ??= res.headers.get('retry-after');
+        retryAfterMs[path] ??= (JSON.parse(body) as { error: { retryAfterMs?: unknown } }).error.retryAfterMs;
+      }
       statuses.push(res.status);
     }
     const limited = statuses.filter((s) => s === 429).length;
@@ -128,6 +133,8 @@ describe('security: HTTP rate limits', () => {
     );
     assert.match(retryAfter['/v1/uploads'] ?? '', /^[1-9]\d*$/, 'an upload refused for rate says when to retry');
     assert.match(retryAfter['/v1/events'] ?? '', /^[1-9]\d*$/, 'so do analytics refused for rate');
+    // In the body too, for pages on another origin, which cannot read Retry-After.
+    assert.equal(retryAfterMs['/v1/uploads'], Number(retryAfter['/v1/uploads']) * 1000);
     await new Promise((resolve) => setTimeout(resolve, 1200));
     const again = await post(
       '/v1/events',

@@ -3,6 +3,7 @@
 import { expect, waitUntil } from '@open-wc/testing';
 import {
   serverConnections,
+  siteJwt,
   startServer,
   stopServer,
   storedContext,
@@ -64,6 +65,39 @@ describe('@parlor/core client: tabs, gaps and files', function () {
   afterEach(async () => {
     for (const c of clients.splice(0)) c.destroy();
     await wipeSite(server.siteId);
+  });
+
+  it('only the tab holding the socket refreshes a JWT; the others follow its welcome', async () => {
+    const sent: string[][] = [[], []];
+    const recording = (tab: number) =>
+      class RecordingWebSocket extends WebSocket {
+        override send(data: string): void {
+          sent[tab]!.push((JSON.parse(data) as { type: string }).type);
+          super.send(data);
+        }
+      };
+    const fresh = await siteJwt('jwt-tabs', 600, undefined, 'tabs');
+    // Expired 27 s ago, inside the server's 30 s tolerance: due for a refresh at once.
+    let token = await siteJwt('jwt-tabs', -27, undefined, 'tabs');
+    const calls = [0, 0];
+    const tabs = [0, 1].map((tab) =>
+      make({
+        auth: { mode: 'jwt', token: async () => (calls[tab]!++, token) },
+        environment: { WebSocket: recording(tab) },
+      }),
+    );
+    await tabs[0]!.send('from the leader');
+    await waitUntil(() => tabs[0]!.getSnapshot().timeline.pending.length === 0, 'acked');
+    tabs[1]!.connect();
+    await waitUntil(() => tabs[1]!.getSnapshot().tab === 'follower' && tabs[1]!.getSnapshot().visitor, 'a follower');
+    token = fresh;
+    const followerCalls = calls[1];
+    await waitUntil(() => sent[0]!.includes('identify'), 'the leader’s identify', { timeout: 10_000 });
+    await new Promise((r) => setTimeout(r, 1500)); // a follower's own refresh would have come due by now
+    expect(calls[1]).to.equal(followerCalls);
+    expect(sent[1]).to.deep.equal([]);
+    await tabs[1]!.send('from the follower after the refresh');
+    await waitUntil(() => visitorTexts(tabs[0]!).includes('from the follower after the refresh'), 'relayed');
   });
 
   it('three tabs share one socket; closing the leader hands over and nothing is lost', async () => {

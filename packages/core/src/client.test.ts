@@ -2,6 +2,7 @@
 // doubled, order kept — through restarts, network cuts, reloads and many clients.
 import { expect, waitUntil } from '@open-wc/testing';
 import {
+  agentSay,
   restartServer,
   serverConnections,
   siteJwt,
@@ -12,7 +13,7 @@ import {
   type TestServerInfo,
 } from '../../../test/support/server.js';
 import { cuttableSocket } from '../../../test/support/cuttable-socket.js';
-import { createChatClient, type ChatClient, type ChatClientOptions } from './index.js';
+import { createChatClient, isParlorError, type ChatClient, type ChatClientOptions, type ParlorError } from './index.js';
 import { wipeSite } from './storage/chat-store.js';
 
 describe('@parlor/core client against the real server', function () {
@@ -190,6 +191,110 @@ describe('@parlor/core client against the real server', function () {
     await acked(client, 1);
     expect(calls).to.be.greaterThan(1);
     expect(client.getSnapshot().visitor?.userId).to.equal('jwt-user');
+  });
+
+  /** A WebSocket that records the type of every frame the client sends and the code of every close. */
+  const recordingSocket = () => {
+    const log = { opened: 0, sent: [] as string[], closes: [] as number[] };
+    class RecordingWebSocket extends WebSocket {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols);
+        log.opened++;
+        this.addEventListener('close', (event) => log.closes.push(event.code));
+      }
+      override send(data: string): void {
+        log.sent.push((JSON.parse(data) as { type: string }).type);
+        super.send(data);
+      }
+    }
+    return { log, WebSocket: RecordingWebSocket };
+  };
+  // Expired 27 s ago: inside the server's 30 s clock tolerance, so it is accepted, and the server closes the
+  // socket with token_expired (4002) 2–3 s from now unless the client brings a new one.
+  const nearlyClosed = () => siteJwt('jwt-live', -27, undefined, 'client');
+
+  it('refreshes a JWT from a token function on the live socket: no close, no gap, same conversation', async () => {
+    const net = recordingSocket();
+    const fresh = await siteJwt('jwt-live', 600, undefined, 'client');
+    let token = await nearlyClosed();
+    const signedAt = Date.now();
+    const client = make({ auth: { mode: 'jwt', token: async () => token }, environment: { WebSocket: net.WebSocket } });
+    await client.send('before the refresh');
+    await acked(client, 1);
+    token = fresh; // what the site's backend hands out from now on
+    const visitor = client.getSnapshot().visitor?.id;
+    const statuses: string[] = [];
+    client.subscribe(() => statuses.push(client.getSnapshot().connection.status));
+    // Past the moment the server would have closed the first token's socket.
+    await new Promise((r) => setTimeout(r, Math.max(0, signedAt + 4000 - Date.now())));
+    expect(net.log.closes).to.deep.equal([]);
+    expect(net.log.sent).to.include('identify');
+    await client.send('after the refresh');
+    await acked(client, 2);
+    const conversation = conversationOf(client);
+    await agentSay(server, conversation, 'the agent still reaches you');
+    await waitUntil(() => client.getSnapshot().timeline.stored.length === 3, 'the agent’s reply');
+    expect(net.log.closes).to.deep.equal([]);
+    expect(net.log.opened).to.equal(1);
+    expect(statuses.filter((s) => s !== 'open')).to.deep.equal([]);
+    expect(client.getSnapshot().visitor?.id).to.equal(visitor);
+    expect(client.getSnapshot().timeline.stored.map((m) => m.body.kind === 'text' && m.body.text)).to.deep.equal([
+      'before the refresh',
+      'after the refresh',
+      'the agent still reaches you',
+    ]);
+    expect((await storedMessages(server, conversation)).length).to.equal(3);
+  });
+
+  it('refreshes a ten-minute JWT about a minute before it expires (the client’s clock injected)', async () => {
+    const net = recordingSocket();
+    let calls = 0;
+    const client = make({
+      auth: { mode: 'jwt', token: async () => (calls++, siteJwt('jwt-minute', 600, undefined, 'client')) },
+      // 62 s before the first token's exp by this clock: inside the 60–90 s margin, so the refresh is due at once.
+      environment: { WebSocket: net.WebSocket, now: () => Date.now() + 538_000 },
+    });
+    await client.send('a message');
+    await acked(client, 1);
+    const before = calls;
+    await waitUntil(() => net.log.sent.includes('identify'), 'identify sent', { timeout: 10_000 });
+    expect(calls).to.equal(before + 1);
+    expect(net.log.closes).to.deep.equal([]);
+    await client.send('another');
+    await acked(client, 2);
+  });
+
+  it('stops with token_expired when a static JWT expires (it cannot be refreshed)', async () => {
+    const errors: string[] = [];
+    const client = make({ auth: { mode: 'jwt', token: await nearlyClosed() } });
+    client.subscribe((event) => {
+      if (event.type === 'error') errors.push(event.error.code);
+    });
+    client.connect();
+    await waitUntil(() => client.getSnapshot().connection.status === 'open', 'open');
+    await waitUntil(() => client.getSnapshot().connection.status === 'stopped', 'stopped', { timeout: 10_000 });
+    const connection = client.getSnapshot().connection;
+    expect(connection.status === 'stopped' && connection.code).to.equal('token_expired');
+    expect(errors).to.include('token_expired');
+  });
+
+  it('reports an upload over the visitor’s quota as rate_limited, with when to try again', async () => {
+    const quoted = await startServer({ siteId: 'client-quota', uploadQuota: { visitorBytes: 100 } });
+    try {
+      const client = createChatClient({ siteId: quoted.siteId, server: quoted.url, shareTabs: false });
+      clients.push(client);
+      client.subscribe(() => {});
+      const file = new File(['x'.repeat(200)], 'notes.txt', { type: 'text/plain' });
+      const error = (await client.sendFile(file).catch((e: unknown) => e)) as ParlorError;
+      expect(isParlorError(error) && error.code).to.equal('rate_limited');
+      expect(error.retryAfterMs).to.be.a('number').and.greaterThan(0);
+      const failed = client.getSnapshot().timeline.pending[0];
+      expect(failed?.state).to.equal('failed');
+      expect(failed?.error?.code).to.equal('rate_limited');
+    } finally {
+      await stopServer(quoted);
+      await wipeSite('client-quota');
+    }
   });
 
   it('keeps each JWT user’s history to themselves on a shared browser', async () => {

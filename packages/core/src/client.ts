@@ -87,6 +87,9 @@ export class ChatClient {
   #contextTimer: ReturnType<typeof setTimeout> | undefined;
   #context: { page?: Page | undefined; attributes?: Attributes; cart?: Cart | null } = {};
   #session: { token: string; expiresAt: number } | null = null;
+  /** The JWT last sent in a `hello` or `identify`, and the timer that refreshes it on the live socket. */
+  #jwt: string | undefined;
+  #refreshTimer: ReturnType<typeof setTimeout> | undefined;
   #visitorToken: string | undefined;
   #active = false;
   #destroyed = false;
@@ -365,6 +368,7 @@ export class ChatClient {
 
   /** Closes the connection; queued messages wait for the next `connect()`. */
   disconnect(): void {
+    clearTimeout(this.#refreshTimer);
     this.#connection?.stop();
     this.#connection = null;
     this.#active = false;
@@ -409,14 +413,9 @@ export class ChatClient {
    * function is asked once more for it.
    */
   async #readJwtSubject(): Promise<void> {
-    const auth = this.#auth;
-    if (auth.mode !== 'jwt') return;
-    try {
-      const token = typeof auth.token === 'string' ? auth.token : String(await auth.token());
-      this.#jwtSubject = jwtSubject(token);
-    } catch {
-      this.#jwtSubject = undefined; // the connection will report the token's failure
-    }
+    // A failing provider leaves no token (the connection reports the failure).
+    await this.#authFrame(false).catch(() => (this.#jwt = undefined));
+    this.#jwtSubject = jwtClaims(this.#jwt).sub;
   }
 
   #openStore(): Promise<ChatStore> {
@@ -530,6 +529,7 @@ export class ChatClient {
   #stepDown(): void {
     if (this.#destroyed || !this.#connection) return;
     this.#adopting = null;
+    clearTimeout(this.#refreshTimer);
     this.#connection.stop();
     this.#connection = null;
     this.#outbox.socketChanged();
@@ -641,8 +641,33 @@ export class ChatClient {
     return this.#lastWelcome?.limits;
   }
 
-  #authFrame(withToken = true): Promise<Auth> {
-    return authFrame(this.#auth, withToken ? this.#visitorToken : undefined);
+  async #authFrame(withToken = true): Promise<Auth> {
+    const auth = await authFrame(this.#auth, withToken ? this.#visitorToken : undefined);
+    this.#jwt = auth.mode === 'jwt' ? auth.jwt : undefined;
+    return auth;
+  }
+
+  /**
+   * Refreshes a JWT from a token function on the live socket, before the server closes it at `exp` (§5.5):
+   * about 60 s ahead (a quarter of the lifetime for short tokens, jittered so many visitors do not ask at
+   * once), with `identify` and the provider's new token. The server answers with a fresh `welcome` for the
+   * same visitor, so the conversation simply goes on. A token that is no fresher is not sent: the server then
+   * closes with `token_expired` and the reconnect asks the provider again. A static token cannot be refreshed.
+   */
+  #scheduleRefresh(): void {
+    clearTimeout(this.#refreshTimer);
+    const { exp, iat = 0 } = jwtClaims(this.#jwt);
+    // Not a number (no such claim): `>` is false, and nothing is scheduled.
+    if (typeof (this.#auth as { token?: unknown }).token !== 'function' || !(exp > 0)) return;
+    const margin = Math.min(60_000, (exp - iat) * 250) * (1 + Math.random() / 2);
+    this.#refreshTimer = setTimeout(
+      async () => {
+        const auth = await this.#authFrame(false).catch(() => null); // failed: the reconnect asks again
+        if (auth?.mode === 'jwt' && jwtClaims(auth.jwt).exp > exp) this.#connection?.send({ type: 'identify', auth });
+      },
+      // At least a second away (a token already due never spins), at most what a timer can hold (2^31 ms).
+      Math.min(Math.max(exp * 1000 - this.#now() - margin, 1000), 2e9),
+    );
   }
 
   async #hello(): Promise<HelloFrame> {
@@ -693,6 +718,7 @@ export class ChatClient {
           this.#catchUp();
           this.#sendContext();
           this.#flush();
+          this.#scheduleRefresh();
         }
         return;
       case 'ack':
@@ -995,19 +1021,18 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   return new ChatClient(options);
 }
 
-/** The `sub` claim of a compact JWT, unverified; undefined when there is none or the token is malformed. */
-function jwtSubject(token: string): string | undefined {
+/**
+ * The claims of a compact JWT, read, not verified (the server verifies); empty when the token is malformed. Typed
+ * as the claims should be: a token whose claims are not is refused by the server, and until then a wrong `exp`
+ * only fails the comparisons that schedule a refresh.
+ */
+function jwtClaims(token = ''): { sub?: string; exp: number; iat?: number } {
   try {
     const payload = token.split('.')[1] ?? '';
-    const json = atob(
-      payload
-        .replace(/-/g, '+')
-        .replace(/_/g, '/')
-        .padEnd(Math.ceil(payload.length / 4) * 4, '='),
-    );
-    const sub: unknown = (JSON.parse(json) as { sub?: unknown }).sub;
-    return typeof sub === 'string' ? sub : undefined;
+    // base64url to base64; atob needs no padding (it decodes the forgiving way).
+    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
+    return (JSON.parse(json) as ReturnType<typeof jwtClaims> | null) ?? ({} as ReturnType<typeof jwtClaims>);
   } catch {
-    return undefined;
+    return {} as ReturnType<typeof jwtClaims>;
   }
 }

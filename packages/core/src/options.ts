@@ -15,7 +15,11 @@ export const authOptionSchema = z.discriminatedUnion('mode', [
   }),
   z.object({
     mode: z.literal('jwt'),
-    /** A JWT, or a function returning one (called again whenever the token expires). */
+    /**
+     * A JWT, or a function returning one. A function is called again on every connection attempt and, shortly
+     * before the token's `exp`, to refresh it on the open socket (`identify`) without reconnecting. A string
+     * cannot be refreshed: when it expires the connection stops with `token_expired`.
+     */
     token: z.union([z.string().check(z.minLength(1)), fn]),
   }),
 ]);

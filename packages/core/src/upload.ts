@@ -8,7 +8,11 @@ export interface UploadReply {
   size: number;
 }
 
-/** Uploads a file with progress (fetch cannot report upload progress; XMLHttpRequest can). */
+/**
+ * Uploads a file with progress (fetch cannot report upload progress; XMLHttpRequest can). Rejects with a
+ * {@link ParlorError}: `unauthorized` (401), `too_large` (413), `rate_limited` with `retryAfterMs` (429, an
+ * upload quota or the request rate), `network`, or `upload_failed` for anything else.
+ */
 export function uploadFile(
   url: string,
   token: string,
@@ -39,9 +43,11 @@ export function uploadFile(
         resolve(reply as UploadReply);
         return;
       }
-      const error = (reply as { error?: { code?: string; message?: string } } | null)?.error;
-      const code = xhr.status === 413 ? 'too_large' : xhr.status === 401 ? 'unauthorized' : 'upload_failed';
-      reject(new ParlorError(code, error?.message ?? `the upload failed (${xhr.status})`));
+      const error = (reply as { error?: { message?: string; retryAfterMs?: number } } | null)?.error;
+      // 429: an upload quota or the request rate; `retryAfterMs` says when the server takes files again.
+      const code =
+        ({ 401: 'unauthorized', 413: 'too_large', 429: 'rate_limited' } as const)[xhr.status] ?? 'upload_failed';
+      reject(new ParlorError(code, error?.message ?? `the upload failed (${xhr.status})`, error?.retryAfterMs));
     };
     xhr.send(file);
   });

@@ -77,6 +77,11 @@ export interface ParlorStrings {
   fileTooLarge: (maxSize: string) => string;
   /** Error for an attachment whose type the site does not accept. */
   fileTypeNotAllowed: string;
+  /**
+   * Error for files refused because the visitor sent too many (an upload quota or the request rate); `retryIn`
+   * is already formatted, e.g. by `formatMinutes`.
+   */
+  uploadRateLimited: (retryIn: string) => string;
   /** Progress of an attachment upload; `percent` runs from 0 to 100. */
   uploadProgress: (percent: number) => string;
   /** Accessible name of the group of quick-reply buttons. */

@@ -81,9 +81,17 @@ describe('<parlor-composer>', () => {
   let client: ChatClient | undefined;
 
   async function setup(
-    options: { limits?: Record<string, unknown>; settings?: Partial<PanelSettings> } = {},
+    options: {
+      limits?: Record<string, unknown>;
+      settings?: Partial<PanelSettings>;
+      uploadQuota?: { visitorBytes: number };
+    } = {},
   ): Promise<{ el: ParlorComposer; client: ChatClient; server: TestServerInfo; textarea: HTMLTextAreaElement }> {
-    server = await startServer({ siteId: 'w-composer', ...(options.limits ? { limits: options.limits } : {}) });
+    server = await startServer({
+      siteId: 'w-composer',
+      ...(options.limits ? { limits: options.limits } : {}),
+      ...(options.uploadQuota ? { uploadQuota: options.uploadQuota } : {}),
+    });
     client = createChatClient({ siteId: server.siteId, server: server.url, storage: 'memory', shareTabs: false });
     const provider = await fixture<ComposerTestProvider>(
       html`<composer-test-provider .client=${client} .settings=${settingsWith(options.settings)}>
@@ -375,6 +383,18 @@ describe('<parlor-composer>', () => {
     }, 'the stored attachment');
     expect(rows).to.have.length(1);
     expect(rows[0]!.body.kind).to.equal('attachment');
+  });
+
+  it('says when files can be sent again once the visitor’s upload quota is used up', async function () {
+    this.timeout(10000);
+    const { el } = await setup({ uploadQuota: { visitorBytes: 10 } });
+    await el.addFiles([await smallPng()]);
+    await el.updateComplete;
+    // The wait is the server's (when the oldest counted upload leaves the window): the sentence around it is ours.
+    const [before, after] = strings.uploadRateLimited('\u0000').split('\u0000');
+    const text = errorText(el);
+    expect(text.startsWith(before!) && text.endsWith(after!), text).to.equal(true);
+    expect(text.length).to.be.greaterThan(before!.length + after!.length);
   });
 
   it('grows with its content up to about six lines, then scrolls', async () => {

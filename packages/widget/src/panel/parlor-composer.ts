@@ -4,7 +4,7 @@ import { property, query, state } from 'lit/decorators.js';
 import { classMap } from 'lit/directives/class-map.js';
 import { ifDefined } from 'lit/directives/if-defined.js';
 import type { ChatClient, ParlorError } from '@parlor/core';
-import { formatBytes } from '../i18n/format.js';
+import { formatBytes, formatMinutes } from '../i18n/format.js';
 import { defaultStrings } from '../i18n/locale.js';
 import type { ParlorStrings } from '../i18n/strings.js';
 import { ChatController } from './chat-controller.js';
@@ -295,6 +295,11 @@ export class ParlorComposer extends LitElement {
         return this.#strings.fileTypeNotAllowed;
       case 'upload_failed':
         return undefined; // its failed item, with Retry, is in the message list
+      case 'rate_limited': {
+        // An upload quota (hours) or the request rate (seconds): said in whole minutes, at least one.
+        const minutes = Math.max(1, Math.ceil(((error as ParlorError).retryAfterMs ?? 0) / 60_000));
+        return this.#strings.uploadRateLimited(formatMinutes(minutes, this.settings?.locale ?? 'en'));
+      }
       default:
         return this.#strings.genericError;
     }

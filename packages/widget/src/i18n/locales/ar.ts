@@ -44,6 +44,7 @@ export const ar: ParlorStrings = {
   greetingDismiss: 'إخفاء رسالة الترحيب',
   fileTooLarge: (maxSize) => `حجم الملف كبير جدًا. الحد الأقصى المسموح به هو ${maxSize}.`,
   fileTypeNotAllowed: 'نوع الملف هذا غير مسموح به.',
+  uploadRateLimited: (retryIn) => `تم بلوغ الحد الأقصى للملفات. يُرجى المحاولة مرة أخرى بعد ${retryIn}.`,
   uploadProgress: (percent) => `جارٍ رفع الملف: ${formatPercent(percent, 'ar')}`,
   quickRepliesLabel: 'ردود مقترحة',
   poweredBy: 'مدعوم من Parlor',

@@ -40,6 +40,7 @@ export const de: ParlorStrings = {
   greetingDismiss: 'Begrüßung ausblenden',
   fileTooLarge: (maxSize) => `Die Datei ist zu groß. Die maximale Größe beträgt ${maxSize}.`,
   fileTypeNotAllowed: 'Dieser Dateityp wird nicht unterstützt.',
+  uploadRateLimited: (retryIn) => `Das Limit für Dateien ist erreicht. Bitte versuchen Sie es in ${retryIn} erneut.`,
   uploadProgress: (percent) => `Wird hochgeladen: ${formatPercent(percent, 'de')}`,
   quickRepliesLabel: 'Antwortvorschläge',
   poweredBy: 'Bereitgestellt von Parlor',

@@ -39,6 +39,7 @@ export const en: ParlorStrings = {
   greetingDismiss: 'Dismiss greeting',
   fileTooLarge: (maxSize) => `This file is too large. The maximum size is ${maxSize}.`,
   fileTypeNotAllowed: 'This type of file can’t be sent.',
+  uploadRateLimited: (retryIn) => `You’ve reached the limit for files. Try again in ${retryIn}.`,
   uploadProgress: (percent) => `Uploading ${formatPercent(percent, 'en')}`,
   quickRepliesLabel: 'Suggested replies',
   poweredBy: 'Powered by Parlor',

@@ -40,6 +40,7 @@ export const es: ParlorStrings = {
   greetingDismiss: 'Ocultar el mensaje de bienvenida',
   fileTooLarge: (maxSize) => `El archivo es demasiado grande. El tamaño máximo es de ${maxSize}.`,
   fileTypeNotAllowed: 'No se admite este tipo de archivo.',
+  uploadRateLimited: (retryIn) => `Se ha alcanzado el límite de archivos. Inténtelo de nuevo dentro de ${retryIn}.`,
   uploadProgress: (percent) => `Subiendo archivo: ${formatPercent(percent, 'es')}`,
   quickRepliesLabel: 'Respuestas sugeridas',
   poweredBy: 'Con la tecnología de Parlor',

@@ -42,6 +42,7 @@ export const fr: ParlorStrings = {
   greetingDismiss: 'Masquer le message d’accueil',
   fileTooLarge: (maxSize) => `Ce fichier est trop volumineux. La taille maximale autorisée est de ${maxSize}.`,
   fileTypeNotAllowed: 'Ce type de fichier n’est pas accepté.',
+  uploadRateLimited: (retryIn) => `La limite de fichiers est atteinte. Veuillez réessayer dans ${retryIn}.`,
   uploadProgress: (percent) => `Envoi du fichier\u00a0: ${formatPercent(percent, 'fr')}`,
   quickRepliesLabel: 'Réponses suggérées',
   poweredBy: 'Propulsé par Parlor',

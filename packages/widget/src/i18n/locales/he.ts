@@ -43,6 +43,7 @@ export const he: ParlorStrings = {
   greetingDismiss: 'הסתרת הודעת הפתיחה',
   fileTooLarge: (maxSize) => `הקובץ גדול מדי. הגודל המרבי הוא ${maxSize}.`,
   fileTypeNotAllowed: 'סוג הקובץ הזה אינו נתמך.',
+  uploadRateLimited: (retryIn) => `הגעתם למגבלת הקבצים. נסו שוב בעוד ${retryIn}.`,
   uploadProgress: (percent) => `מעלים את הקובץ: ${formatPercent(percent, 'he')}`,
   quickRepliesLabel: 'תשובות מוצעות',
   poweredBy: 'מופעל על ידי Parlor',

@@ -37,6 +37,7 @@ export const ja: ParlorStrings = {
   greetingDismiss: 'ウェルカムメッセージを閉じる',
   fileTooLarge: (maxSize) => `ファイルサイズが大きすぎます。${maxSize}以下のファイルを選択してください。`,
   fileTypeNotAllowed: 'この形式のファイルは送信できません。',
+  uploadRateLimited: (retryIn) => `ファイルの上限に達しました。${retryIn}後にもう一度お試しください。`,
   uploadProgress: (percent) => `アップロード中… ${formatPercent(percent, 'ja')}`,
   quickRepliesLabel: '返信の候補',
   poweredBy: '提供：Parlor',

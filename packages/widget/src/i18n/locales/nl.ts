@@ -39,6 +39,7 @@ export const nl: ParlorStrings = {
   greetingDismiss: 'Welkomstbericht verbergen',
   fileTooLarge: (maxSize) => `Dit bestand is te groot. De maximale grootte is ${maxSize}.`,
   fileTypeNotAllowed: 'Dit bestandstype is niet toegestaan.',
+  uploadRateLimited: (retryIn) => `De limiet voor bestanden is bereikt. Probeer het over ${retryIn} opnieuw.`,
   uploadProgress: (percent) => `Bezig met uploaden: ${formatPercent(percent, 'nl')}`,
   quickRepliesLabel: 'Voorgestelde antwoorden',
   poweredBy: 'Mogelijk gemaakt door Parlor',

@@ -40,6 +40,7 @@ export const pt: ParlorStrings = {
   greetingDismiss: 'Ocultar mensagem de boas-vindas',
   fileTooLarge: (maxSize) => `O arquivo é grande demais. O tamanho máximo é ${maxSize}.`,
   fileTypeNotAllowed: 'Este tipo de arquivo não é permitido.',
+  uploadRateLimited: (retryIn) => `O limite de arquivos foi atingido. Tente novamente em ${retryIn}.`,
   uploadProgress: (percent) => `Enviando arquivo: ${formatPercent(percent, 'pt')}`,
   quickRepliesLabel: 'Respostas sugeridas',
   poweredBy: 'Com tecnologia Parlor',
