@@ -266,14 +266,15 @@ export class VisitorConnection extends ConnectionBase {
       consent: session.consent,
       updatedAt: this.hub.now(),
     });
-    this.hub.fanout.publish(topics.agents(session.site.id), {
-      kind: 'visitors',
-      site: session.site.id,
-      visitor: session.visitor.id,
-    });
-    const latest = await storage.latestConversation(session.visitor.id);
-    if (latest)
-      this.hub.fanout.publish(topics.agents(session.site.id), { kind: 'conversation', conversation: latest.id });
+    await this.#contextChanged(session);
+  }
+
+  /** Tells the site's agents that the visitor's stored context changed: their live entry and latest row. */
+  async #contextChanged(session: Session): Promise<void> {
+    const agents = topics.agents(session.site.id);
+    this.hub.fanout.publish(agents, { kind: 'visitors', site: session.site.id, visitor: session.visitor.id });
+    const latest = await this.hub.storage.latestConversation(session.visitor.id);
+    if (latest) this.hub.fanout.publish(agents, { kind: 'conversation', conversation: latest.id });
   }
 
   async #anonymous(site: SiteConfig, visitorId: string | null): Promise<VisitorRecord> {
@@ -698,14 +699,7 @@ export class VisitorConnection extends ConnectionBase {
       same(previous.consent, next.consent)
     )
       return;
-    this.hub.fanout.publish(topics.agents(session.site.id), {
-      kind: 'visitors',
-      site: session.site.id,
-      visitor: session.visitor.id,
-    });
-    const latest = await storage.latestConversation(session.visitor.id);
-    if (latest)
-      this.hub.fanout.publish(topics.agents(session.site.id), { kind: 'conversation', conversation: latest.id });
+    await this.#contextChanged(session);
   }
 
   // ---- events from other connections ----

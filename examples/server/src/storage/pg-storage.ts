@@ -34,10 +34,31 @@ import {
   types,
   type Row,
 } from './pg-rows.js';
-import { clientIdKey, type AppendResult, type DailyCount, type Storage, type UploadReservation } from './storage.js';
+import {
+  clientIdKey,
+  type AppendResult,
+  type DailyCount,
+  type Storage,
+  type UploadRecord,
+  type UploadReservation,
+} from './storage.js';
 
 /** First key of the advisory lock upload reservations take per site (any constant; "upload" in ASCII). */
 const UPLOAD_LOCK = 0x75706c6f;
+
+/** One upload row, as `saveUpload` and `reserveUpload` insert it. */
+const INSERT_UPLOAD = `INSERT INTO uploads (${UPLOAD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`;
+const uploadValues = (u: UploadRecord): unknown[] => [
+  u.id,
+  u.siteId,
+  u.visitorId,
+  u.agentId,
+  u.name,
+  u.mime,
+  u.size,
+  u.path,
+  u.createdAt,
+];
 
 /** Options of {@link createPgStorage}. */
 export interface PgStorageOptions {
@@ -383,17 +404,7 @@ export function createPgStorage(options: PgStorageOptions): Storage {
       maybe(`SELECT ${CONTEXT_COLUMNS} FROM visitor_contexts WHERE visitor_id = $1`, [visitorId], toContext),
 
     async saveUpload(u) {
-      await rows(`INSERT INTO uploads (${UPLOAD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
-        u.id,
-        u.siteId,
-        u.visitorId,
-        u.agentId,
-        u.name,
-        u.mime,
-        u.size,
-        u.path,
-        u.createdAt,
-      ]);
+      await rows(INSERT_UPLOAD, uploadValues(u));
     },
 
     getUpload: (id) => maybe(`SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE id = $1`, [id], toUpload),
@@ -418,17 +429,7 @@ export function createPgStorage(options: PgStorageOptions): Storage {
           if (used && used.bytes + u.size > limitBytes)
             return { ok: false, scope, usedBytes: used.bytes, limitBytes, freesAt: used.oldest };
         }
-        await client.query(`INSERT INTO uploads (${UPLOAD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
-          u.id,
-          u.siteId,
-          u.visitorId,
-          u.agentId,
-          u.name,
-          u.mime,
-          u.size,
-          u.path,
-          u.createdAt,
-        ]);
+        await client.query(INSERT_UPLOAD, uploadValues(u));
         return { ok: true, visitorUsedBytes: checks[0][1]?.bytes ?? 0 };
       }),
 
