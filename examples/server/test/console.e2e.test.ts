@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import { computeUserHash } from '../src/auth/index.js';
-import { AGENT_TOKEN, SECRET, say, startTestServer, visitor, type TestServer } from './harness.js';
+import { topics } from '../src/fanout.js';
+import { payloadHash } from '../src/hub.js';
+import { AGENT_TOKEN, SECRET, say, startTestServer, uuidv7, visitor, type TestServer } from './harness.js';
 
 const CHROME = process.env.CHROME_PATH ?? '/usr/bin/chromium';
 const ARGS = [
@@ -79,6 +81,41 @@ describe('agent console in Chromium', () => {
       ['agent', 'Ada', 'It ships today.'],
     );
     assert.deepEqual(problems, [], 'no console errors or CSP violations');
+    v.client.close();
+    await page.close();
+  });
+
+  it('shows a message that was stored but never announced (its process died in between)', async () => {
+    const page = await browser.newPage();
+    const v = await visitor(server);
+    const { ack } = await say(v.client, 'Before the crash');
+    await page.goto(`http://127.0.0.1:${server.port}/agent`);
+    await page.getByLabel('Agent token').fill(AGENT_TOKEN);
+    await page.getByLabel('Agent token').press('Enter');
+    const log = page.getByRole('log');
+    const row = page.getByRole('button', { name: /Anonymous visitor/ });
+    await row.waitFor({ timeout: 5000 });
+    await row.click();
+    await log.getByText('Before the crash', { exact: true }).waitFor({ timeout: 5000 });
+
+    // What a process that stores a message and dies before publishing it leaves: the row, not the message.
+    // The visitor's retry of it elsewhere is a duplicate, and a duplicate is not broadcast (protocol §9.2).
+    const body = { kind: 'text', text: 'Stored, then the process died' } as const;
+    const now = Date.now();
+    await server.hub.storage.appendMessage({
+      conversationId: ack.conversation,
+      clientId: uuidv7(),
+      role: 'visitor',
+      authorId: v.welcome.visitor.id,
+      authorName: null,
+      body,
+      quickReplies: null,
+      proactive: false,
+      createdAt: now,
+      payloadHash: payloadHash(body, null),
+    });
+    server.hub.fanout.publish(topics.agents('shop'), { kind: 'conversation', conversation: ack.conversation });
+    await log.getByText(body.text, { exact: true }).waitFor({ timeout: 5000 });
     v.client.close();
     await page.close();
   });

@@ -50,6 +50,19 @@ export function newestSeq(state: ConsoleState): number {
   return state.transcript?.messages.at(-1)?.seq ?? 0;
 }
 
+/**
+ * True when the open transcript lacks messages the server holds: a hole between two seqs, or a row whose
+ * `lastSeq` is past the newest message. A message can be stored and never announced (its process died between
+ * the two, and a retry of it is a duplicate, which is not broadcast): the console then asks for the page again.
+ */
+export function transcriptBehind(state: ConsoleState): boolean {
+  const transcript = state.transcript;
+  if (!transcript || transcript.loading || transcript.conversation !== state.openId) return false;
+  const { messages } = transcript;
+  if ((state.conversations.get(transcript.conversation)?.lastSeq ?? 0) > newestSeq(state)) return true;
+  return messages.some((m, i) => i > 0 && m.seq !== (messages[i - 1]?.seq ?? 0) + 1);
+}
+
 /** The open conversation's row, if the console has it. */
 export function openConversation(state: ConsoleState): ConversationSummary | undefined {
   return state.openId ? state.conversations.get(state.openId) : undefined;

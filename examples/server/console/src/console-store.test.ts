@@ -2,7 +2,13 @@ import { expect } from '@open-wc/testing';
 import { DEFAULT_LIMITS } from '@parlor/core/protocol';
 import type { AgentServerFrame } from '@parlor/core/protocol';
 import { consoleReducer, mergeMessages } from './console-reducer.js';
-import { newChatAlerts, transcriptEntries, visibleConversations, waitingUnreadCount } from './console-selectors.js';
+import {
+  newChatAlerts,
+  transcriptBehind,
+  transcriptEntries,
+  visibleConversations,
+  waitingUnreadCount,
+} from './console-selectors.js';
 import { createConsoleStore, initialConsoleState } from './console-store.js';
 import type { ConsoleAction, ConsoleState, PendingReply } from './console-store.js';
 import { message, serverId, summary } from './test-fixtures.js';
@@ -125,6 +131,37 @@ describe('console store', () => {
     expect(s.transcript?.messages.map((m) => m.seq)).to.deep.equal([1, 2, 3, 4, 5, 6]);
     expect(s.transcript?.more).to.equal(false);
     expect(s.transcript?.loadingOlder).to.equal(false);
+  });
+
+  it('sees when the open transcript is behind the server: a hole, or a row past its newest message', () => {
+    let s = run([{ type: 'open', conversation: C1 }], signedIn());
+    expect(transcriptBehind(s), 'loading').to.equal(false);
+    s = consoleReducer(
+      s,
+      frame({
+        type: 'transcript',
+        item: summary(1, { lastSeq: 3 }),
+        messages: [1, 2, 3].map((n) => message(C1, n)),
+        more: false,
+      }),
+    );
+    expect(transcriptBehind(s)).to.equal(false);
+    // Seq 4 was stored by a process that died before announcing it; seq 5 arrives.
+    s = consoleReducer(s, frame({ type: 'message', message: message(C1, 5) }));
+    expect(transcriptBehind(s), 'a hole at 4').to.equal(true);
+    s = consoleReducer(
+      s,
+      frame({
+        type: 'transcript',
+        item: summary(1, { lastSeq: 5 }),
+        messages: [1, 2, 3, 4, 5].map((n) => message(C1, n)),
+        more: false,
+      }),
+    );
+    expect(transcriptBehind(s)).to.equal(false);
+    // The last message was the one never announced: only the row says so.
+    s = consoleReducer(s, frame({ type: 'conversation', item: summary(1, { lastSeq: 6 }) }));
+    expect(transcriptBehind(s), 'the row is at 6').to.equal(true);
   });
 
   it('replaces, not merges, a transcript page that leaves a gap after a reconnect', () => {

@@ -3,7 +3,7 @@ import { AgentApi } from './agent-api.js';
 import { AgentConnection } from './agent-connection.js';
 import type { ConsoleIntents } from './console-intents.js';
 import { consoleReducer } from './console-reducer.js';
-import { newChatAlerts, newestSeq, waitingUnreadCount } from './console-selectors.js';
+import { newChatAlerts, newestSeq, transcriptBehind, waitingUnreadCount } from './console-selectors.js';
 import { createConsoleStore } from './console-store.js';
 import type { ConsoleState, PendingReply } from './console-store.js';
 import { ConsoleView } from './console-view.js';
@@ -14,6 +14,8 @@ import { uuidV7 } from './uuid-v7.js';
 
 /** A typing indicator with no refresh for this long is dropped (the `off` may have been lost). */
 const TYPING_STALE_MS = 10_000;
+/** How long a transcript may look behind the server before the console asks for its page again. */
+const CATCH_UP_MS = 500;
 
 const AGENT_SOCKET_URL = `${location.origin.replace(/^http/, 'ws')}/v1/agent`;
 
@@ -89,11 +91,27 @@ function requestDetails(frame: AgentServerFrame, previous: ConsoleState): void {
   if (visitor) send({ type: 'details', visitor });
 }
 
+/**
+ * Asks for the open conversation's newest page again when the transcript is behind the server (see
+ * {@link transcriptBehind}). It waits a little first, since a row's refresh may come just before its message.
+ */
+let catchUp: ReturnType<typeof setTimeout> | undefined;
+function catchUpIfBehind(): void {
+  if (catchUp !== undefined || !transcriptBehind(state())) return;
+  catchUp = setTimeout(() => {
+    catchUp = undefined;
+    const s = state();
+    if (s.openId && s.connection.kind === 'online' && transcriptBehind(s))
+      send({ type: 'open', conversation: s.openId });
+  }, CATCH_UP_MS);
+}
+
 function onFrame(frame: AgentServerFrame): void {
   const previous = state();
   store.dispatch({ type: 'frame', frame, now: Date.now() });
   if (frame.type === 'welcome') afterWelcome();
   else requestDetails(frame, previous);
+  catchUpIfBehind();
 }
 
 function startSession(token: string): void {
