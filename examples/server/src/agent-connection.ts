@@ -1,4 +1,5 @@
 import {
+  CLOSE_CODES,
   PROTOCOL_VERSION,
   VISITORS_BATCH_MAX,
   agentClientFrameSchema,
@@ -122,7 +123,7 @@ export class AgentConnection extends ConnectionBase {
   constructor(ws: WebSocket, hub: Hub, peer: Peer) {
     super(ws, hub, peer, 'agent');
     this.#helloTimer = setTimeout(() => {
-      if (!this.#agent) this.fail('not_ready', 'no hello within the allowed time', 4008);
+      if (!this.#agent) this.fail('not_ready', 'no hello within the allowed time', CLOSE_CODES.helloTimeout);
     }, hub.config.helloTimeoutMs);
     this.#helloTimer.unref();
     hub.metrics.connections.agent++;
@@ -147,8 +148,8 @@ export class AgentConnection extends ConnectionBase {
     const parsed = parseFrame(agentClientFrameSchema, text, this.hub.config.limits.maxFrameBytes);
     if (!parsed.ok) {
       // A refused send or proactive names its id (read before parsing), so the console can mark it failed.
-      const id = peek.id && (peek.type === 'send' || peek.type === 'proactive') ? { id: peek.id } : {};
-      return this.error(parsed.code, parsed.message, { ...id, ...(parsed.frame ? { frame: parsed.frame } : {}) });
+      const about = { ...this.idOf(peek), ...(parsed.frame ? { frame: parsed.frame } : {}) };
+      return this.error(parsed.code, parsed.message, about);
     }
     const frame = parsed.frame;
     if (frame.type === 'hello') {
@@ -195,9 +196,13 @@ export class AgentConnection extends ConnectionBase {
 
   async #hello(frame: Frame<'hello'>): Promise<void> {
     if (frame.v !== PROTOCOL_VERSION)
-      return this.fail('unsupported_version', `this server speaks v${PROTOCOL_VERSION}`, 4004);
+      return this.fail(
+        'unsupported_version',
+        `this server speaks v${PROTOCOL_VERSION}`,
+        CLOSE_CODES.unsupportedVersion,
+      );
     const agent = agentByToken(this.hub.config.agents, frame.auth.token);
-    if (!agent) return this.fail('unauthorized', 'unknown agent token', 4001);
+    if (!agent) return this.fail('unauthorized', 'unknown agent token', CLOSE_CODES.unauthorized);
     clearTimeout(this.#helloTimer);
     this.#agent = agent;
     this.#sites = new Set(agentSites(this.hub, agent));

@@ -1,5 +1,5 @@
+import { CLOSE_CODES, type ErrorCode } from '@parlor/core/protocol';
 import type { RawData, WebSocket } from 'ws';
-import type { ErrorCode } from '@parlor/core/protocol';
 import type { FanoutEvent, FanoutListener } from './fanout.js';
 import { PEEK_CHARS, peekFrame, type FramePeek } from './frame-peek.js';
 import type { Hub } from './hub.js';
@@ -126,7 +126,7 @@ export abstract class ConnectionBase {
     if (!this.metersItself(peek)) {
       const wait = this.#frames.take();
       if (wait > 0) {
-        if (!this.strike()) this.error('rate_limited', 'too many frames', { retryAfterMs: wait, ...this.#idOf(peek) });
+        if (!this.strike()) this.error('rate_limited', 'too many frames', { retryAfterMs: wait, ...this.idOf(peek) });
         return;
       }
       this.#strikes = 0;
@@ -138,11 +138,11 @@ export abstract class ConnectionBase {
     const { maxFrameBytes } = this.hub.config.limits;
     if (byteLength(data) > maxFrameBytes) {
       // Refused on arrival, never queued: the queue holds only frames of a size the server handles.
-      if (!this.strike()) this.error('too_large', `frame is over ${maxFrameBytes} bytes`, this.#idOf(peek));
+      if (!this.strike()) this.error('too_large', `frame is over ${maxFrameBytes} bytes`, this.idOf(peek));
       return;
     }
     if (this.#queued >= MAX_QUEUED) {
-      this.close(4029, 'rate_limited');
+      this.close(CLOSE_CODES.rateLimited, 'rate_limited');
       return;
     }
     // What every frame costs the server grows with its bytes: a peer (IP) gets so many bytes a second, and
@@ -190,7 +190,7 @@ export abstract class ConnectionBase {
   }
 
   /** A refused send or proactive names its id, so a client pipelining sends knows which one to resend. */
-  #idOf(peek: FramePeek): { id?: string } {
+  protected idOf(peek: FramePeek): { id?: string } {
     return peek.id && (peek.type === 'send' || peek.type === 'proactive') ? { id: peek.id } : {};
   }
 
@@ -200,7 +200,7 @@ export abstract class ConnectionBase {
    */
   protected strike(): boolean {
     if (++this.#strikes <= MAX_STRIKES) return false;
-    this.close(4029, 'rate_limited');
+    this.close(CLOSE_CODES.rateLimited, 'rate_limited');
     return true;
   }
 
@@ -223,7 +223,7 @@ export abstract class ConnectionBase {
     const timer = setTimeout(() => {
       if (this.#closed) return;
       const left = this.lastFrameAt + this.#idleMs - this.hub.now();
-      if (left <= 0) this.close(4010, 'heartbeat_timeout');
+      if (left <= 0) this.close(CLOSE_CODES.heartbeatTimeout, 'heartbeat_timeout');
       else this.#idleTimer = this.#armIdle(left);
     }, ms);
     timer.unref();
@@ -245,7 +245,7 @@ export abstract class ConnectionBase {
   protected send(frame: object): void {
     if (this.#closed || this.#ws.readyState !== this.#ws.OPEN) return;
     if (this.#ws.bufferedAmount > MAX_BUFFERED_BYTES) {
-      this.close(1013, 'slow_consumer');
+      this.close(CLOSE_CODES.tryAgainLater, 'slow_consumer');
       return;
     }
     this.#ws.send(JSON.stringify(frame));

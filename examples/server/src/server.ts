@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CLOSE_CODES } from '@parlor/core/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { AgentConnection } from './agent-connection.js';
 import { safeEqual } from './auth/safe-equal.js';
@@ -365,7 +366,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (acquired) socket.once('close', () => rateLimits.connections.release(ip, slot));
       wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
         if (!acquired) {
-          ws.close(4029, 'rate_limited');
+          ws.close(CLOSE_CODES.rateLimited, 'rate_limited');
           return;
         }
         const peer: Peer = { ip, origin, base: ownOrigin(req, config) };
@@ -460,7 +461,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         Promise.allSettled([...connections].map((c) => c.shutdown(1012, 'service_restart'))),
         new Promise((resolve) => setTimeout(resolve, 5000)),
       ]);
-      for (const c of connections) c.close(1012, 'service_restart');
+      for (const c of connections) c.close(CLOSE_CODES.serviceRestart, 'service_restart');
       await Promise.race([
         new Promise<void>((resolve) => {
           const check = () => (connections.size === 0 ? resolve() : setTimeout(check, 20));

@@ -1,4 +1,5 @@
 import {
+  CLOSE_CODES,
   PROTOCOL_VERSION,
   clientFrameSchema,
   parseFrame,
@@ -116,7 +117,7 @@ export class VisitorConnection extends ConnectionBase {
     this.#replays =
       replayPerSecond && replayBudget ? new TokenBucket(replayPerSecond, Math.max(1, replayPerSecond), hub.now) : null;
     this.#helloTimer = setTimeout(() => {
-      if (!this.#session) this.fail('not_ready', 'no hello within the allowed time', 4008);
+      if (!this.#session) this.fail('not_ready', 'no hello within the allowed time', CLOSE_CODES.helloTimeout);
     }, hub.config.helloTimeoutMs);
     this.#helloTimer.unref();
     hub.metrics.connections.visitor++;
@@ -201,13 +202,22 @@ export class VisitorConnection extends ConnectionBase {
 
   async #hello(frame: HelloFrame): Promise<void> {
     if (frame.v !== PROTOCOL_VERSION)
-      return this.fail('unsupported_version', `this server speaks v${PROTOCOL_VERSION}`, 4004);
+      return this.fail(
+        'unsupported_version',
+        `this server speaks v${PROTOCOL_VERSION}`,
+        CLOSE_CODES.unsupportedVersion,
+      );
     const site = this.hub.sites.get(frame.site);
-    if (!site) return this.fail('not_found', 'unknown site', 4005);
+    if (!site) return this.fail('not_found', 'unknown site', CLOSE_CODES.unknownSite);
     if (!this.hub.origins.allowed(this.peer.origin, site, 'hello'))
-      return this.fail('forbidden_origin', 'this page is not allowed to use this site', 4003);
+      return this.fail('forbidden_origin', 'this page is not allowed to use this site', CLOSE_CODES.forbiddenOrigin);
     const result = await authenticate(authSite(site), frame.auth, this.hub.now());
-    if (!result.ok) return this.fail(result.code, result.message, result.code === 'token_expired' ? 4002 : 4001);
+    if (!result.ok)
+      return this.fail(
+        result.code,
+        result.message,
+        result.code === 'token_expired' ? CLOSE_CODES.tokenExpired : CLOSE_CODES.unauthorized,
+      );
     const identity = result.identity;
     const visitor =
       identity.mode === 'anonymous'
@@ -232,7 +242,8 @@ export class VisitorConnection extends ConnectionBase {
     if (expiresAt === undefined) return;
     const delay = expiresAt + JWT_CLOCK_TOLERANCE_SECONDS * 1000 - this.hub.now();
     this.#expiry = setTimeout(
-      () => this.fail('token_expired', 'the JWT expired: identify with a fresh one or reconnect', 4002),
+      () =>
+        this.fail('token_expired', 'the JWT expired: identify with a fresh one or reconnect', CLOSE_CODES.tokenExpired),
       Math.min(Math.max(delay, 0), MAX_TIMER_MS),
     );
     this.#expiry.unref();
@@ -245,12 +256,16 @@ export class VisitorConnection extends ConnectionBase {
   async #logout(session: Session): Promise<void> {
     this.#armExpiry(undefined);
     if (!session.site.auth.allow.includes('anonymous')) {
-      this.#session = null;
-      this.unsubscribeAll();
-      this.close(1000, 'logout');
-      return;
+      return this.#end('logout');
     }
     await this.#establish(session.site, await this.#newAnonymous(session.site), session.consent);
+  }
+
+  /** Ends the session and closes normally (1000, `reason`): nothing of this identity reaches the socket again. */
+  #end(reason: 'logout' | 'identity_changed'): void {
+    this.#session = null;
+    this.unsubscribeAll();
+    this.close(CLOSE_CODES.normal, reason);
   }
 
   /** Keeps nothing of the visitor's page, attributes or cart, and tells agents at once. */
@@ -401,7 +416,12 @@ export class VisitorConnection extends ConnectionBase {
   async #identify(session: Session, frame: Frame<'identify'>): Promise<void> {
     const { site, visitor } = session;
     const result = await authenticate(authSite(site), frame.auth, this.hub.now());
-    if (!result.ok) return this.fail(result.code, result.message, result.code === 'token_expired' ? 4002 : 4001);
+    if (!result.ok)
+      return this.fail(
+        result.code,
+        result.message,
+        result.code === 'token_expired' ? CLOSE_CODES.tokenExpired : CLOSE_CODES.unauthorized,
+      );
     if (result.identity.mode === 'anonymous') return this.error('bad_frame', 'identify needs identified or jwt auth');
     const carry = visitor.mode === 'anonymous' ? visitor.id : result.identity.carryVisitorId;
     const next = await this.#identified(site, result.identity, carry);
@@ -749,10 +769,7 @@ export class VisitorConnection extends ConnectionBase {
         if (event.visitor !== session.visitor.id || event.origin === this.id) return;
         // This anonymous visitor is now a signed-in user elsewhere: nothing more of it reaches this socket.
         // Close 1000: the client reconnects when needed, and its spent token gets it a fresh visitor.
-        this.#session = null;
-        this.unsubscribeAll();
-        this.close(1000, 'identity_changed');
-        return;
+        return this.#end('identity_changed');
       case 'visitors':
         return;
     }
